@@ -1,0 +1,72 @@
+"""A job request from untrusted JSON: checked field by field, with messages a user can act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from .errors import AgentError
+
+FIELDS = {"prompt", "spec", "csg", "material", "quality", "infill_percent", "print"}
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """What a user asks for. Exactly one of prompt, spec and csg says what to make."""
+
+    prompt: str = ""
+    spec: Optional[dict] = None
+    csg: Optional[dict] = None
+    material: str = "PLA"
+    quality: str = "normal"
+    infill_percent: int = 20
+
+    def to_dict(self) -> dict:
+        return {
+            "prompt": self.prompt,
+            "spec": self.spec,
+            "csg": self.csg,
+            "material": self.material,
+            "quality": self.quality,
+            "infill_percent": self.infill_percent,
+        }
+
+
+def parse_job_request(body, defaults: Mapping, max_prompt_chars: int = 2000) -> tuple[JobRequest, bool]:
+    """JSON body of ``POST /jobs`` -> (request, print requested). Raises AgentError("request", ...)."""
+    if not isinstance(body, Mapping):
+        raise AgentError("request", "the request body must be a JSON object")
+    unknown = set(body) - FIELDS
+    if unknown:
+        raise AgentError("request", f"unknown fields: {', '.join(sorted(map(str, unknown)))}", hint=f"known fields: {', '.join(sorted(FIELDS))}")
+    given = [k for k in ("prompt", "spec", "csg") if body.get(k) not in (None, "")]
+    if len(given) != 1:
+        raise AgentError("request", "say what to make with exactly one of 'prompt', 'spec' or 'csg'")
+    prompt = body.get("prompt", "")
+    if not isinstance(prompt, str):
+        raise AgentError("request", "'prompt' must be a string")
+    if len(prompt) > max_prompt_chars:
+        raise AgentError("request", f"the prompt is {len(prompt)} characters; the limit is {max_prompt_chars}")
+    for key in ("spec", "csg"):
+        if body.get(key) is not None and not isinstance(body[key], Mapping):
+            raise AgentError("request", f"'{key}' must be a JSON object")
+    material = body.get("material", defaults.get("material", "PLA"))
+    quality = body.get("quality", defaults.get("quality", "normal"))
+    infill = body.get("infill_percent", defaults.get("infill_percent", 20))
+    for key, value in (("material", material), ("quality", quality)):
+        if not isinstance(value, str):
+            raise AgentError("request", f"'{key}' must be a string")
+    if not isinstance(infill, int) or isinstance(infill, bool) or not 0 <= infill <= 100:
+        raise AgentError("request", "'infill_percent' must be a whole number from 0 to 100")
+    print_after = body.get("print", False)
+    if not isinstance(print_after, bool):
+        raise AgentError("request", "'print' must be true or false")
+    request = JobRequest(
+        prompt=prompt,
+        spec=dict(body["spec"]) if body.get("spec") is not None else None,
+        csg=dict(body["csg"]) if body.get("csg") is not None else None,
+        material=material.upper(),
+        quality=quality.lower(),
+        infill_percent=infill,
+    )
+    return request, print_after

@@ -1,0 +1,214 @@
+"""Runs jobs off the request threads: a bounded pool, a bounded queue, cancel, print follow-up.
+
+The runner knows nothing of OctoPrint: the host gives it a ``JobHost`` for the printer profile,
+file storage, printing and pushing updates to browsers.
+"""
+
+from __future__ import annotations
+
+import collections
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional, Protocol
+
+from .errors import AgentError
+from .jobs import Job, JobStore
+from .job_request import JobRequest
+from .pipeline import JobOutputs, Pipeline
+from .progress import StageContext
+
+
+class JobHost(Protocol):
+    def printer_profile(self): ...
+    def store_file(self, name: str, path: str, metadata: dict) -> str: ...
+    def remove_file(self, path: str) -> None: ...
+    def start_print(self, path: str, user: str) -> None: ...
+    def cancel_print(self, path: str, user: str) -> None: ...
+    def publish(self, job: Job) -> None: ...
+    def print_without_asking(self) -> bool: ...
+
+
+class RateLimiter:
+    """At most ``per_minute`` job submissions per user in any sliding minute."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._hits: dict[str, collections.deque] = {}
+        self._lock = threading.Lock()
+
+    def check(self, user: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(user, collections.deque())
+            while hits and now - hits[0] > 60:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                wait = int(60 - (now - hits[0])) + 1
+                raise AgentError("queue", f"too many jobs: at most {self.per_minute} a minute", reason="busy", hint=f"retry in {wait} s", retry_after=wait)
+            hits.append(now)
+
+
+class JobRunner:
+    def __init__(self, store: JobStore, pipeline: Pipeline, host: JobHost, workers: int = 1, max_queued: int = 20, per_minute: int = 30):
+        self.store = store
+        self.pipeline = pipeline
+        self.host = host
+        self.max_queued = max_queued
+        self.limiter = RateLimiter(per_minute)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aiagent-job")
+        self._contexts: dict[str, StageContext] = {}
+        self._lock = threading.Lock()
+        self._closing = False
+
+    # -- submitting --------------------------------------------------------------------------
+
+    def submit(self, request: JobRequest, user: str, print_after: bool = False, parent: Optional[str] = None) -> Job:
+        with self._lock:
+            waiting = len(self._contexts)
+            if waiting >= self.max_queued:
+                raise AgentError("queue", f"{waiting} jobs are already waiting", reason="busy", hint="retry in 30 s", retry_after=30)
+            self.limiter.check(user)
+            job = Job(id=Job.new_id(), user=user, request=request.to_dict(), parent=parent, print_requested=print_after)
+            self._contexts[job.id] = StageContext(on_progress=lambda stage, f, msg, jid=job.id: self._progress(jid, stage, f, msg))
+        self._save(job)
+        self.store.flush()  # the 202 promises the job exists, even if OctoPrint is killed next
+        self._pool.submit(self._run, job.id, request)
+        return job
+
+    def _progress(self, job_id: str, stage: str, fraction: float, message: str) -> None:
+        job = self.store.get(job_id)
+        if job is not None and job.active:
+            self._save(replace(job, state=stage, stage=stage, progress=fraction, message=message))
+
+    def _save(self, job: Job) -> Job:
+        job = self.store.put(job)
+        self.host.publish(job)
+        return job
+
+    def _run(self, job_id: str, request: JobRequest) -> None:
+        ctx = self._contexts.get(job_id)
+        workdir = Path(tempfile.mkdtemp(prefix=f"aiagent-{job_id}-"))
+        outputs = JobOutputs()
+        try:
+            if ctx is None or ctx.cancelled:
+                raise AgentError("queued", "cancelled by the user", reason="cancelled")
+            self.pipeline.run(request, self.host.printer_profile(), workdir, f"part-{job_id}", outputs, ctx)
+            files = self._store_outputs(job_id, outputs)
+            job = self.store.get(job_id)
+            job = self._save(replace(job, state="ready", stage="", progress=1.0, message="ready to print", outputs=outputs.to_dict(), files=files))
+            if job.print_requested:
+                self._print_when_ready(job)
+        except AgentError as exc:
+            if self._closing:
+                exc = AgentError(exc.stage, "interrupted by restart", reason="failed", hint="start the job again")
+            files = self._store_outputs(job_id, outputs, gcode=False)
+            state = "cancelled" if exc.reason == "cancelled" else "failed"
+            job = self.store.get(job_id)
+            if job is not None:
+                self._save(replace(job, state=state, message=exc.message, error=exc.to_dict(), outputs=outputs.to_dict(), files=files))
+        finally:
+            with self._lock:
+                self._contexts.pop(job_id, None)
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _store_outputs(self, job_id: str, outputs: JobOutputs, gcode: bool = True) -> dict:
+        """Put the finished files into the host's storage. A model is kept even when a later stage
+        failed (nothing is lost); G-code only when it passed its check."""
+        files = {}
+        meta = {"job": job_id, "prompt": (outputs.spec.prompt if outputs.spec else "")}
+        try:
+            if outputs.stl_path and Path(outputs.stl_path).exists():
+                files["stl"] = self.host.store_file(f"part-{job_id}.stl", outputs.stl_path, meta)
+            if gcode and outputs.gcode_path and Path(outputs.gcode_path).exists():
+                files["gcode"] = self.host.store_file(f"part-{job_id}.gcode", outputs.gcode_path, dict(meta, gcode=outputs.gcode))
+        except AgentError:
+            for path in files.values():
+                self.host.remove_file(path)
+            raise
+        return files
+
+    # -- control -----------------------------------------------------------------------------
+
+    def get(self, job_id: str) -> Job:
+        job = self.store.get(job_id)
+        if job is None:
+            raise AgentError("jobs", f"no job {job_id!r}", reason="not_found")
+        return job
+
+    def cancel(self, job_id: str, user: str) -> Job:
+        job = self.get(job_id)
+        if job.state == "printing":
+            self.host.cancel_print(job.files.get("gcode"), user)
+            return job
+        with self._lock:
+            ctx = self._contexts.get(job_id)
+        if ctx is None or not job.active:
+            raise AgentError("jobs", f"job {job_id} is {job.state}; there is nothing to cancel", reason="conflict")
+        ctx.cancel()
+        return self._save(replace(job, message="cancelling..."))
+
+    def delete(self, job_id: str, remove_files: bool = False) -> Job:
+        job = self.get(job_id)
+        if job.active:
+            raise AgentError("jobs", f"job {job_id} is {job.state}; cancel it first", reason="conflict")
+        if remove_files:
+            for path in job.files.values():
+                self.host.remove_file(path)
+        self.store.delete(job_id)
+        return job
+
+    def print(self, job_id: str, user: str) -> Job:
+        """The user's confirmed request to print a ready job."""
+        job = self.get(job_id)
+        if job.state not in ("ready", "done", "failed", "cancelled") or not job.files.get("gcode"):
+            if job.state == "printing":
+                raise AgentError("printing", "this job is already printing", reason="conflict")
+            problem = (job.error or {}).get("message") if job.error else f"it is {job.state}"
+            raise AgentError("printing", f"job {job_id} has no checked G-code to print: {problem}", reason="invalid" if job.error else "conflict")
+        self.host.start_print(job.files["gcode"], user)
+        return self._save(replace(job, state="printing", stage="printing", awaiting_confirmation=False, print_progress=0.0, error=None, message="printing"))
+
+    def _print_when_ready(self, job: Job) -> None:
+        if not self.host.print_without_asking():
+            self._save(replace(job, awaiting_confirmation=True, message="ready: confirm to print"))
+            return
+        try:
+            self.print(job.id, job.user)
+        except AgentError as exc:
+            # Not a failed job: the part is ready, the printer was not. Say so and keep it ready.
+            self._save(replace(job, awaiting_confirmation=True, message=f"ready, not printed: {exc.message}"))
+
+    # -- what the printer tells us -----------------------------------------------------------
+
+    def on_print_event(self, event: str, path: Optional[str], reason: str = "") -> None:
+        states = {"PrintDone": "done", "PrintFailed": "failed", "PrintCancelled": "cancelled"}
+        for job in self.store.find(lambda j: j.state == "printing" and j.files.get("gcode") == path):
+            if event == "PrintStarted":
+                continue
+            state = states.get(event)
+            if state is None:
+                continue
+            error = None
+            if state != "done":
+                message = f"the print {'was cancelled' if state == 'cancelled' else 'failed'}" + (f": {reason}" if reason else "")
+                error = {"stage": "printing", "message": message, "reason": state if state == "cancelled" else "failed", "hint": ""}
+            self._save(replace(job, state=state, stage="", print_progress=1.0 if state == "done" else job.print_progress, error=error, message=state))
+
+    def on_print_progress(self, path: str, percent: float) -> None:
+        for job in self.store.find(lambda j: j.state == "printing" and j.files.get("gcode") == path):
+            self._save(replace(job, print_progress=round(percent / 100.0, 3)))
+
+    def close(self) -> None:
+        """Stop now: running stages are killed and recorded as interrupted, not as cancelled."""
+        self._closing = True
+        with self._lock:
+            contexts = list(self._contexts.values())
+        for ctx in contexts:
+            ctx.cancel()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self.store.close()

@@ -1,0 +1,181 @@
+"""The plugin's long-lived services, wired to OctoPrint: one of each, started once, stopped once."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .agent.jobs import Job, JobStore
+from .agent.pipeline import Pipeline, SlicingConfig
+from .agent.progress import StageContext
+from .agent.runner import JobRunner
+from .perf.metrics import Metrics
+from .perf.sampler import ResourceSampler
+from .printer_adapter import PrinterAdapter
+
+
+@dataclass
+class Services:
+    plugin: object
+    metrics: Metrics
+    sampler: ResourceSampler
+    printer: PrinterAdapter
+    slicers: dict
+    runner: Optional[JobRunner] = None
+    _understander: object = None
+    _llm_loop: object = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, plugin) -> "Services":
+        from .slicing import find_slicers
+
+        sampler = ResourceSampler(interval=1.0)
+        sampler.start()
+        services = cls(
+            plugin=plugin,
+            metrics=Metrics(sampler=sampler),
+            sampler=sampler,
+            printer=PrinterAdapter(plugin._printer, plugin._file_manager, plugin._printer_profile_manager),
+            slicers=find_slicers(),
+        )
+        store = JobStore(os.path.join(plugin.get_plugin_data_folder(), "jobs.sqlite3"))
+        for job in store.mark_interrupted():
+            plugin._logger.warning("Job %s was interrupted by a restart while %s", job.id, job.stage or job.state)
+        pipeline = Pipeline(
+            understand=services.understand,
+            slicing=SlicingConfig(),  # replaced per job from the settings, see slicing_config()
+            on_stage_done=lambda stage, seconds: services.metrics.observe("stage_seconds", seconds, stage=stage),
+        )
+        services.runner = JobRunner(
+            store,
+            pipeline,
+            OctoPrintJobHost(services),
+            workers=1,
+            max_queued=int(services.settings("max_queued_jobs", default=20)),
+            per_minute=int(services.settings("max_jobs_per_minute", default=30)),
+        )
+        services.refresh_settings()
+        return services
+
+    def stop(self) -> None:
+        if self.runner is not None:
+            self.runner.close()
+        if self._llm_loop is not None:
+            self._llm_loop.stop()
+        self.sampler.stop()
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def settings(self, *path, default=None):
+        value = self.plugin._settings.get(list(path))
+        return default if value is None else value
+
+    def refresh_settings(self) -> None:
+        """Apply settings that the running services hold (called at start and after a save)."""
+        self.runner.pipeline.slicing = SlicingConfig(
+            slicer=self.settings("slicer", default="auto"),
+            found=self.slicers,
+            material_overrides=self.settings("materials", default={}),
+            timeout_s=float(self.settings("slicer_timeout", default=600)),
+        )
+        self.runner.max_queued = int(self.settings("max_queued_jobs", default=20))
+        self.runner.limiter.per_minute = int(self.settings("max_jobs_per_minute", default=30))
+
+    def llm_config(self):
+        """The configured LLM, or None for the offline parser."""
+        from .llm.config import LLMConfig
+
+        backend = self.settings("llm", "backend", default="offline")
+        if backend == "offline":
+            return None
+        return LLMConfig(
+            backend=backend,
+            base_url=self.settings("llm", "base_url", default=""),
+            model=self.settings("llm", "model", default=""),
+            api_key=self.settings("llm", "api_key", default=""),
+            timeout_s=float(self.settings("llm", "timeout", default=60)),
+        )
+
+    # -- understanding -----------------------------------------------------------------------
+
+    @property
+    def understander(self):
+        with self._lock:
+            if self._understander is None:
+                from .agent.understand import Understander
+                from .llm.loop import LoopThread
+
+                self._llm_loop = LoopThread()
+                self._understander = Understander(self._llm_loop, metrics=self.metrics)
+            return self._understander
+
+    def understand(self, prompt: str, material: str, ctx: StageContext):
+        return self.understander.understand(prompt, material, self.llm_config(), ctx)
+
+    # -- what the routes show ----------------------------------------------------------------
+
+    def status(self) -> dict:
+        backend = self.settings("llm", "backend", default="offline")
+        return {
+            "version": self.plugin._plugin_version,
+            "octoprint": _octoprint_version(),
+            "understanding": {
+                "backend": backend,
+                "model": self.settings("llm", "model", default="") if backend != "offline" else "",
+                "offline_parser": True,
+            },
+            "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.settings("slicer")},
+            "printer": self.printer.state().to_dict(),
+            "printer_profile": self.printer.profile().to_dict(),
+        }
+
+    def metrics_snapshot(self, since: Optional[float] = None) -> dict:
+        return self.metrics.snapshot(since=since)
+
+    # -- OctoPrint events --------------------------------------------------------------------
+
+    def on_octoprint_event(self, event: str, payload: dict) -> None:
+        if event in ("PrintStarted", "PrintDone", "PrintFailed", "PrintCancelled"):
+            self.runner.on_print_event(event, payload.get("path"), payload.get("reason", ""))
+        elif event == "SettingsUpdated":
+            self.refresh_settings()
+
+
+@dataclass
+class OctoPrintJobHost:
+    """What the job runner needs from OctoPrint, through the printer adapter."""
+
+    services: Services
+
+    def printer_profile(self):
+        return self.services.printer.profile()
+
+    def store_file(self, name: str, path: str, metadata: dict) -> str:
+        return self.services.printer.store(name, path, metadata)
+
+    def remove_file(self, path: str) -> None:
+        self.services.printer.remove(path)
+
+    def start_print(self, path: str, user: str) -> None:
+        self.services.printer.start_print(path, user)
+
+    def cancel_print(self, path: str, user: str) -> None:
+        self.services.printer.cancel_print(path, user)
+
+    def print_without_asking(self) -> bool:
+        return bool(self.services.settings("print_without_asking", default=False))
+
+    def publish(self, job: Job) -> None:
+        plugin = self.services.plugin
+        data = job.to_dict()
+        plugin._plugin_manager.send_plugin_message(plugin._identifier, {"type": "job", "job": data})
+        plugin._event_bus.fire("plugin_aiagent_job_state", {"id": job.id, "state": job.state, "stage": job.stage})
+
+
+def _octoprint_version() -> Optional[str]:
+    from octoprint import __version__
+
+    return __version__

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages the tests use: the two real slicers, Chromium for the browser test,
+# cmake/g++ for building llama-server. Installs only what is missing.
+set -euo pipefail
+need=()
+command -v prusa-slicer >/dev/null || need+=(prusa-slicer)
+command -v CuraEngine >/dev/null || need+=(cura-engine)
+command -v chromium >/dev/null || need+=(chromium)
+command -v cmake >/dev/null || need+=(cmake)
+command -v g++ >/dev/null || need+=(g++)
+command -v ab >/dev/null || need+=(apache2-utils)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing Debian packages: ${need[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

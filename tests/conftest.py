@@ -1,0 +1,51 @@
+"""Shared fixtures. ``octoprint`` is a real OctoPrint server with this plugin and the Virtual
+Printer connected, started once per test session (start-up costs 6-10 s)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from .octoprint_server import OctoPrintServer
+
+DATA = Path(__file__).parent / "data"
+ARTIFACTS = Path(os.environ.get("AIAGENT_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
+
+# The Virtual Printer sleeps for a tenth of each move's real duration and 10 ms per line; a test
+# print of a small part would take minutes. This makes the simulated printer quick, not the plugin.
+FAST_VIRTUAL_PRINTER = """\
+  virtual_printer:
+    enabled: true
+    throttle: 0.0
+    waitInterval: 0.2
+"""
+
+
+def dev_prompts() -> list:
+    with open(DATA / "dev_prompts.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def octoprint(tmp_path_factory):
+    server = OctoPrintServer.create(tmp_path_factory.mktemp("octoprint"))
+    config = server.basedir / "config.yaml"
+    config.write_text(config.read_text().replace("  virtual_printer: {enabled: true}\n", FAST_VIRTUAL_PRINTER))
+    server.start()
+    try:
+        server.connect_virtual_printer()
+        yield server
+    finally:
+        server.stop()
+        log = server.octoprint_log()
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "octoprint.log").write_text(log)
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

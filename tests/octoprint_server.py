@@ -1,0 +1,207 @@
+"""A real OctoPrint server for tests: its own basedir, a loopback port, the Virtual Printer.
+
+It runs the OctoPrint installed in the test interpreter's environment (1.11.x or 2.0), with this
+plugin installed there, exactly as a user runs it.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+ADMIN = "admin"
+VIEWER = "viewer"  # a read-only user: may look at OctoPrint, may not design or print
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def octoprint_major() -> int:
+    from octoprint import __version__
+
+    return int(__version__.split(".")[0])
+
+
+def _config_yaml(port: int) -> str:
+    blocklist = "pluginBlocklist" if octoprint_major() >= 2 else "pluginBlacklist"
+    return f"""\
+server:
+  host: 127.0.0.1
+  port: {port}
+  firstRun: false
+  onlineCheck: {{enabled: false}}
+  {blocklist}: {{enabled: false}}
+  pythonEolCheck: {{enabled: false}}
+devel:
+  enableRateLimiter: false
+  virtualPrinter:
+    enabled: true
+plugins:
+  virtual_printer: {{enabled: true}}
+  tracking: {{enabled: false}}
+  softwareupdate: {{checks: {{octoprint: {{disabled: true}}}}}}
+  _disabled: [announcements, tracking, errortracking]
+"""
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+@dataclass
+class OctoPrintServer:
+    basedir: Path
+    port: int
+    api_keys: dict = field(default_factory=dict)  # user -> key
+    process: Optional[subprocess.Popen] = None
+    log_path: Optional[Path] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @classmethod
+    def create(cls, basedir: Optional[Path] = None, port: Optional[int] = None, extra_config: str = "") -> "OctoPrintServer":
+        basedir = Path(basedir or tempfile.mkdtemp(prefix="aiagent-octoprint-"))
+        basedir.mkdir(parents=True, exist_ok=True)
+        server = cls(basedir=basedir, port=port or free_port())
+        (basedir / "config.yaml").write_text(_config_yaml(server.port) + extra_config)
+        server._add_user(ADMIN, admin=True)
+        server._add_user(VIEWER, groups=["readonly"])
+        server._set_api_keys()
+        return server
+
+    def _octoprint(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, "-m", "octoprint", "--basedir", str(self.basedir), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True, **kwargs)
+
+    def _add_user(self, name: str, admin: bool = False, groups=()) -> None:
+        args = ["user", "add", "--password", secrets.token_hex(8)]
+        if admin:
+            args.append("--admin")
+        for g in groups:
+            args += ["--group", g]
+        self._octoprint(*args, name)
+
+    def _set_api_keys(self) -> None:
+        """OctoPrint has no CLI for API keys: write known keys into users.yaml before start."""
+        import yaml  # OctoPrint depends on PyYAML
+
+        users_file = self.basedir / "users.yaml"
+        users = yaml.safe_load(users_file.read_text())
+        for name in [n for n in users if not n.startswith("_")]:
+            key = secrets.token_hex(16).upper()
+            users[name]["apikey"] = key
+            self.api_keys[name] = key
+        users_file.write_text(yaml.safe_dump(users))
+
+    # -- process -----------------------------------------------------------------------------
+
+    def start(self, timeout: float = 90.0) -> "OctoPrintServer":
+        self.log_path = self.basedir / "serve.log"
+        log = open(self.log_path, "ab")
+        cmd = [sys.executable, "-m", "octoprint", "serve", "--basedir", str(self.basedir), "--host", "127.0.0.1", "--port", str(self.port)]
+        if os.geteuid() == 0:
+            cmd.append("--iknowwhatimdoing")
+        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"OctoPrint exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if self.get("/api/version").status == 200:
+                    return self
+            except (OSError, http.client.HTTPException):
+                pass  # not listening yet, or answering before its web app is ready
+            time.sleep(0.25)
+        raise RuntimeError(f"OctoPrint did not answer within {timeout} s:\n{self.log_tail()}")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, sig)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def log_tail(self, lines: int = 60) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def octoprint_log(self) -> str:
+        path = self.basedir / "logs" / "octoprint.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def request(self, method: str, path: str, body=None, user: Optional[str] = ADMIN, headers=None, timeout: float = 30.0) -> Response:
+        data = None
+        hdrs = dict(headers or {})
+        if user:
+            hdrs["X-Api-Key"] = self.api_keys[user]
+        if body is not None:
+            if isinstance(body, (bytes, bytearray)):
+                data = bytes(body)
+            else:
+                data = json.dumps(body).encode("utf-8")
+                hdrs.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return Response(r.status, dict(r.headers), r.read())
+        except urllib.error.HTTPError as e:
+            return Response(e.code, dict(e.headers), e.read())
+
+    def get(self, path: str, **kw) -> Response:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body=None, **kw) -> Response:
+        return self.request("POST", path, body=body if body is not None else {}, **kw)
+
+    def connect_virtual_printer(self, timeout: float = 20.0) -> None:
+        r = self.post("/api/connection", {"command": "connect", "port": "VIRTUAL", "baudrate": 115200})
+        assert r.status == 204, (r.status, r.body)
+        self.wait_for(lambda: self.printer_state().get("flags", {}).get("operational"), timeout, "printer operational")
+
+    def disconnect_printer(self) -> None:
+        self.post("/api/connection", {"command": "disconnect"})
+        self.wait_for(lambda: not self.printer_state().get("flags", {}).get("operational"), 20, "printer disconnected")
+
+    def printer_state(self) -> dict:
+        r = self.get("/api/printer?exclude=temperature,sd")
+        return r.json().get("state", {}) if r.status == 200 else {}
+
+    @staticmethod
+    def wait_for(condition, timeout: float, what: str, interval: float = 0.2):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = condition()
+            if value:
+                return value
+            time.sleep(interval)
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}")
