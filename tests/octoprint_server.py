@@ -75,6 +75,7 @@ class OctoPrintServer:
     basedir: Path
     port: int
     api_keys: dict = field(default_factory=dict)  # user -> key
+    passwords: dict = field(default_factory=dict)  # user -> password, for browser logins
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
 
@@ -98,7 +99,8 @@ class OctoPrintServer:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True, **kwargs)
 
     def _add_user(self, name: str, admin: bool = False, groups=()) -> None:
-        args = ["user", "add", "--password", secrets.token_hex(8)]
+        self.passwords[name] = secrets.token_hex(8)
+        args = ["user", "add", "--password", self.passwords[name]]
         if admin:
             args.append("--admin")
         for g in groups:
