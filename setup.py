@@ -36,6 +36,6 @@ setup(
         "manifold3d>=2.5",
         "shapely>=2.0",
     ],
-    extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40"]},
+    extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17"]},
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
 )

@@ -1,205 +1,25 @@
-"""OctoPrint host of the AI agent: mixins, settings, hooks. The work is done by the core packages.
+"""OctoPrint AI Agent: describe a part in a sentence; get a checked, sliced, printable model.
 
-Loading this module imports nothing heavy: trimesh, numpy, manifold3d and httpx are imported by
-the services when they first run, so OctoPrint's start-up does not pay for them.
+This module only names the plugin. OctoPrint calls ``__plugin_load__``, which imports the host
+(``plugin.py``); the core packages (agent, cad, slicing, llm, perf) and the command line never
+import OctoPrint.
 """
-
-from __future__ import annotations
-
-import threading
-
-import octoprint.plugin
 
 __plugin_name__ = "AI Agent"
 __plugin_version__ = "0.1.0"
 __plugin_description__ = "Describe a part in a sentence; get a checked, sliced, printable model."
 __plugin_pythoncompat__ = ">=3.9,<4"
 
-SETTINGS_DEFAULTS = {
-    "llm": {
-        "backend": "offline",  # offline | openai | ollama
-        "base_url": "",
-        "model": "",
-        "api_key": "",
-        "timeout": 60,
-    },
-    "slicer": "auto",  # auto | prusaslicer | curaengine | builtin
-    "slicer_timeout": 600,
-    "default_material": "PLA",
-    "default_quality": "normal",
-    "infill_percent": 20,
-    "print_without_asking": False,
-    "materials": {},  # per-material overrides of the presets, e.g. {"PLA": {"nozzle_temp": 205}}
-    "max_prompt_chars": 2000,
-    "max_queued_jobs": 20,
-    "max_jobs_per_minute": 30,
-}
-
-
-class AIAgentPlugin(
-    octoprint.plugin.StartupPlugin,
-    octoprint.plugin.ShutdownPlugin,
-    octoprint.plugin.SettingsPlugin,
-    octoprint.plugin.AssetPlugin,
-    octoprint.plugin.TemplatePlugin,
-    octoprint.plugin.BlueprintPlugin,
-    octoprint.plugin.EventHandlerPlugin,
-    octoprint.plugin.ProgressPlugin,
-):
-    def __init__(self):
-        super().__init__()
-        self._services = None
-        self._services_lock = threading.Lock()
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    @property
-    def services(self):
-        """The plugin's services (job runner, metrics, sampler...), built on first use."""
-        if self._services is None:
-            with self._services_lock:
-                if self._services is None:
-                    from .host import Services
-
-                    self._services = Services.start(self)
-        return self._services
-
-    def on_after_startup(self):
-        self.services  # start the sampler and resume the job history now, not on the first request
-
-    def on_shutdown(self):
-        if self._services is not None:
-            self._services.stop()
-
-    def on_event(self, event, payload):
-        if self._services is not None:
-            self._services.on_octoprint_event(event, payload or {})
-
-    def on_print_progress(self, storage, path, progress):
-        if self._services is not None:
-            self._services.runner.on_print_progress(path, progress)
-
-    # -- settings ----------------------------------------------------------------------------
-
-    def get_settings_defaults(self):
-        return SETTINGS_DEFAULTS
-
-    def get_settings_restricted_paths(self):
-        # The LLM key is write-only: it is never sent to any browser, admins included.
-        return {"never": [["llm", "api_key"]], "admin": [["llm", "base_url"], ["llm", "model"]]}
-
-    def on_settings_load(self):
-        data = super().on_settings_load()
-        data["llm"]["api_key_set"] = bool(self._settings.get(["llm", "api_key"]))
-        return data
-
-    def on_settings_save(self, data):
-        llm = dict(data.get("llm") or {})
-        llm.pop("api_key_set", None)
-        # The browser never has the key, so an empty value means "unchanged", not "delete";
-        # deleting is an explicit request.
-        if llm.pop("clear_api_key", False):
-            llm["api_key"] = ""
-        elif not llm.get("api_key"):
-            llm.pop("api_key", None)
-        if "llm" in data:
-            data = dict(data, llm=llm)
-        return super().on_settings_save(data)
-
-    # -- web UI ------------------------------------------------------------------------------
-
-    def get_assets(self):
-        return {
-            "js": ["vendor/three/three.min.js", "js/aiagent_viewer.js", "js/aiagent.js"],
-            "css": ["css/aiagent.css"],
-        }
-
-    def get_template_configs(self):
-        return [
-            {"type": "tab", "name": "AI Agent", "custom_bindings": True},
-            {"type": "settings", "name": "AI Agent", "custom_bindings": True},
-        ]
-
-    def is_template_autoescaped(self):
-        return True
-
-    # -- REST API ----------------------------------------------------------------------------
-
-    def get_blueprint(self):
-        if not hasattr(self, "_blueprint"):
-            from .api import create_blueprint
-
-            self._blueprint = create_blueprint(self, **self.get_blueprint_kwargs())
-        return self._blueprint
-
-    def is_blueprint_protected(self):
-        return True
-
-    def is_blueprint_csrf_protected(self):
-        return True
-
-    # -- software update ---------------------------------------------------------------------
-
-    def get_update_information(self):
-        return {
-            "aiagent": {
-                "displayName": __plugin_name__,
-                "displayVersion": self._plugin_version,
-                "type": "github_release",
-                "user": "octoprint-aiagent",
-                "repo": "OctoPrint-AIAgent",
-                "current": self._plugin_version,
-                "pip": "https://github.com/octoprint-aiagent/OctoPrint-AIAgent/archive/{target_version}.zip",
-            }
-        }
-
-
-def get_additional_permissions(*args, **kwargs):
-    from octoprint.access import ADMIN_GROUP, USER_GROUP
-
-    return [
-        {
-            "key": "DESIGN",
-            "name": "Design parts",
-            "description": "Describe parts, see designs, jobs and the performance view",
-            "roles": ["design"],
-            "default_groups": [ADMIN_GROUP, USER_GROUP],
-        },
-        {
-            "key": "PRINT",
-            "name": "Print designed parts",
-            "description": "Send a checked design to the printer",
-            "roles": ["print"],
-            "dangerous": False,
-            "default_groups": [ADMIN_GROUP, USER_GROUP],
-        },
-    ]
-
-
-def register_custom_events(*args, **kwargs):
-    return ["job_state"]
-
-
-def get_extension_tree(*args, **kwargs):
-    return {"model": {"stl": ["stl"]}}
-
-
-def filter_socket_messages(user, message, payload, *args, **kwargs):
-    """Plugin messages carry prompts and designs: only users who may design receive them."""
-    if message != "plugin" or (payload or {}).get("plugin") != "aiagent":
-        return True
-    from octoprint.access.permissions import Permissions
-
-    return bool(user and user.has_permission(Permissions.PLUGIN_AIAGENT_DESIGN))
-
 
 def __plugin_load__():
     global __plugin_implementation__, __plugin_hooks__
-    __plugin_implementation__ = AIAgentPlugin()
+    from . import plugin
+
+    __plugin_implementation__ = plugin.AIAgentPlugin()
     __plugin_hooks__ = {
-        "octoprint.access.permissions": get_additional_permissions,
-        "octoprint.events.register_custom_events": register_custom_events,
-        "octoprint.filemanager.extension_tree": get_extension_tree,
-        "octoprint.server.sockjs.emit": filter_socket_messages,
+        "octoprint.access.permissions": plugin.get_additional_permissions,
+        "octoprint.events.register_custom_events": plugin.register_custom_events,
+        "octoprint.filemanager.extension_tree": plugin.get_extension_tree,
+        "octoprint.server.sockjs.emit": plugin.filter_socket_messages,
         "octoprint.plugin.softwareupdate.check_config": __plugin_implementation__.get_update_information,
     }

@@ -69,6 +69,20 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
             return _error(422, "'since' must be a UNIX time in seconds")
         return flask.jsonify(svc.metrics_snapshot(since))
 
+    @bp.route("/llm/test", methods=["POST"])
+    @_require(Permissions.SETTINGS)
+    def test_llm():
+        body = _json_body()
+        fields = {"backend": str, "base_url": str, "model": str, "api_key": str, "timeout": (int, float)}
+        for key, value in body.items():
+            if key not in fields or not isinstance(value, fields[key]) or isinstance(value, bool):
+                return _error(422, f"'{key}' is not a setting of the LLM test" if key not in fields else f"'{key}' has the wrong type")
+        timeout = float(body.get("timeout", 10))
+        if not 0 < timeout <= 120:
+            return _error(422, "'timeout' must be between 0 and 120 seconds")
+        result = services().test_llm(body.get("backend", ""), body.get("base_url", ""), body.get("model", ""), body.get("api_key", ""), timeout)
+        return flask.jsonify(result)
+
     # -- jobs ------------------------------------------------------------------------------
 
     @bp.route("/jobs", methods=["POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional
 
 from .agent.jobs import Job, JobStore
@@ -113,7 +113,23 @@ class Services:
             return self._understander
 
     def understand(self, prompt: str, material: str, ctx: StageContext):
-        return self.understander.understand(prompt, material, self.llm_config(), ctx)
+        try:
+            config = self.llm_config()
+        except ValueError as exc:
+            # A half-configured LLM must not stop the maker: understand offline and say why.
+            spec = self.understander.understand(prompt, material, None, ctx)
+            return replace(spec, notes=spec.notes + (f"the LLM is not usable ({exc}); understood offline",))
+        return self.understander.understand(prompt, material, config, ctx)
+
+    def test_llm(self, backend: str, base_url: str, model: str, api_key: str, timeout_s: float) -> dict:
+        """For the settings page's "Test connection": reachable? which models?"""
+        from .llm.config import LLMConfig
+
+        try:
+            config = LLMConfig(backend=backend, base_url=base_url, model=model or "(none)", api_key=api_key or self.settings("llm", "api_key", default=""), timeout_s=timeout_s)
+        except ValueError as exc:
+            return {"ok": False, "reachable": False, "message": str(exc), "models": []}
+        return self.understander.check_connection(config).to_dict()
 
     # -- what the routes show ----------------------------------------------------------------
 

@@ -189,10 +189,34 @@ class OctoPrintServer:
         r = self.post("/api/connection", {"command": "connect", "port": "VIRTUAL", "baudrate": 115200})
         assert r.status == 204, (r.status, r.body)
         self.wait_for(lambda: self.printer_state().get("flags", {}).get("operational"), timeout, "printer operational")
+        # The Virtual Printer sleeps for a tenth of each move's duration; a feed-rate factor keeps
+        # test prints at seconds. It changes the simulated printer only, not the G-code.
+        r = self.post("/api/printer/command", {"commands": ["M220 S3000"]})
+        assert r.status == 204, (r.status, r.body)
 
     def disconnect_printer(self) -> None:
         self.post("/api/connection", {"command": "disconnect"})
         self.wait_for(lambda: not self.printer_state().get("flags", {}).get("operational"), 20, "printer disconnected")
+
+    def set_plugin_settings(self, **values) -> None:
+        r = self.post("/api/settings", {"plugins": {"aiagent": values}})
+        assert r.status == 200, (r.status, r.body)
+
+    def wait_for_job(self, job_id: str, states, timeout: float = 240.0) -> dict:
+        """Poll a job until it reaches one of ``states``; returns the job."""
+        states = {states} if isinstance(states, str) else set(states)
+        seen = []
+
+        def reached():
+            job = self.get(f"/plugin/aiagent/jobs/{job_id}").json()
+            if not seen or seen[-1] != job["state"]:
+                seen.append(job["state"])
+            return job if job["state"] in states else None
+
+        try:
+            return self.wait_for(reached, timeout, f"job {job_id} to reach {sorted(states)}", interval=0.1)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; states seen: {seen}; last: {self.get(f'/plugin/aiagent/jobs/{job_id}').body[:2000]!r}") from None
 
     def printer_state(self) -> dict:
         r = self.get("/api/printer?exclude=temperature,sd")

@@ -36,6 +36,16 @@ def test_status_with_api_key(octoprint):
 def test_status_refused_without_key(octoprint):
     r = octoprint.get("/plugin/aiagent/status", user=None)
     assert r.status == 403
+    assert float(r.headers["X-Process-Time"]) >= 0  # the timing headers are on refusals too
+
+
+def test_timing_headers_on_every_response(octoprint):
+    for path, status in (("/plugin/aiagent/status", 200), ("/plugin/aiagent/nope", 404)):
+        r = octoprint.get(path)
+        assert r.status == status
+        assert 0 <= float(r.headers["X-Process-Time"]) < 5
+        assert 20 < float(r.headers["X-Memory-Usage"]) < 4000  # MB of OctoPrint's resident memory
+        assert float(r.headers["X-CPU-Usage"]) >= 0
 
 
 def test_status_refused_for_read_only_user(octoprint):
