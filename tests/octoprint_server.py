@@ -63,7 +63,7 @@ plugins:
 @dataclass
 class Response:
     status: int
-    headers: dict
+    headers: object  # http.client.HTTPMessage: case-insensitive, as HTTP headers are
     body: bytes
 
     def json(self):
@@ -175,9 +175,9 @@ class OctoPrintServer:
         req = urllib.request.Request(self.url + path, data=data, method=method, headers=hdrs)
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
-                return Response(r.status, dict(r.headers), r.read())
+                return Response(r.status, r.headers, r.read())
         except urllib.error.HTTPError as e:
-            return Response(e.code, dict(e.headers), e.read())
+            return Response(e.code, e.headers, e.read())
 
     def get(self, path: str, **kw) -> Response:
         return self.request("GET", path, **kw)
