@@ -14,14 +14,9 @@ from .octoprint_server import OctoPrintServer
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(os.environ.get("AIAGENT_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 
-# The Virtual Printer sleeps for a tenth of each move's real duration and 10 ms per line; a test
-# print of a small part would take minutes. This makes the simulated printer quick, not the plugin.
-FAST_VIRTUAL_PRINTER = """\
-  virtual_printer:
-    enabled: true
-    throttle: 0.0
-    waitInterval: 0.2
-"""
+# The Virtual Printer waits 10 ms per line; a test print of a small part would take minutes.
+# This makes the simulated printer quick, not the plugin.
+FAST_VIRTUAL_PRINTER = {"plugins": {"virtual_printer": {"enabled": True, "throttle": 0.0, "waitInterval": 0.2}}}
 
 
 def dev_prompts() -> list:
@@ -32,8 +27,7 @@ def dev_prompts() -> list:
 @pytest.fixture(scope="session")
 def octoprint(tmp_path_factory):
     server = OctoPrintServer.create(tmp_path_factory.mktemp("octoprint"))
-    config = server.basedir / "config.yaml"
-    config.write_text(config.read_text().replace("  virtual_printer: {enabled: true}\n", FAST_VIRTUAL_PRINTER))
+    server.update_config(FAST_VIRTUAL_PRINTER)
     server.start()
     try:
         server.connect_virtual_printer()

@@ -94,6 +94,18 @@ class OctoPrintServer:
         server._set_api_keys()
         return server
 
+    def update_config(self, changes: dict) -> None:
+        """Merge ``changes`` into config.yaml (before start: OctoPrint rewrites the file itself)."""
+        import yaml
+
+        def merge(base: dict, extra: dict) -> dict:
+            for key, value in extra.items():
+                base[key] = merge(base.get(key) or {}, value) if isinstance(value, dict) else value
+            return base
+
+        path = self.basedir / "config.yaml"
+        path.write_text(yaml.safe_dump(merge(yaml.safe_load(path.read_text()) or {}, changes)))
+
     def _octoprint(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
         cmd = [sys.executable, "-m", "octoprint", "--basedir", str(self.basedir), *args]
         return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True, **kwargs)
