@@ -35,6 +35,7 @@ setup(
         "trimesh>=4.0",
         "manifold3d>=2.5",
         "shapely>=2.0",
+        "scipy>=1.8",
     ],
     extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17"]},
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
