@@ -114,7 +114,7 @@ def cmd_run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="aiagent-") as tmp:
         stl = args.stl or os.path.join(tmp, "part.stl")
         write_stl(mesh, stl)
-        result, gcode = slice_stage(stl, args.output, settings, float(report.bbox[1][2]), config, ctx)
+        result, gcode = slice_stage(stl, args.output, settings, float(report.bbox[2]), config, ctx)
     print(json.dumps({"gcode": args.output, "slicer": result.slicer, "spec": spec.to_dict(), "report": report.to_dict(), "check": gcode.to_dict()}, indent=2))
     return 0
 

@@ -134,7 +134,7 @@ def test_refine_makes_a_new_job_from_the_previous_spec(printer_idle):
     assert refined["parent"] == job["id"]
     assert refined["outputs"]["spec"]["params"]["height"] == 20.0
     assert refined["outputs"]["spec"]["params"]["diameter"] == 30.0
-    assert abs(refined["outputs"]["report"]["bbox"][1][2] - 20.0) < 0.01
+    assert abs(refined["outputs"]["report"]["bbox"][2] - 20.0) < 0.01
 
 
 def test_failures_are_reported_with_stage_and_model_kept(printer_idle):

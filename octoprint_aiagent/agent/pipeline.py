@@ -133,7 +133,7 @@ class Pipeline:
 
         with self._stage("slicing", outputs, ctx):
             gcode_path = str(Path(workdir) / f"{name}.gcode")
-            result, gcode = slice_stage(stl_path, gcode_path, settings, report.bbox[1][2], self.slicing, ctx)
+            result, gcode = slice_stage(stl_path, gcode_path, settings, report.bbox[2], self.slicing, ctx)
             outputs.slicer = result.slicer
             outputs.gcode = gcode.to_dict()
             outputs.gcode_path = gcode_path
