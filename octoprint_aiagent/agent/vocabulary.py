@@ -1,0 +1,289 @@
+"""The words of a request: object nouns, size words, materials, features, and what each size word
+means for each kind of object.
+
+Everything the parser knows about English is in these tables; the parser itself only applies
+them. A new synonym is one string here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Union
+
+from .units import Piece, Token
+
+
+@dataclass(frozen=True)
+class Phrase:
+    category: str  # kind, role, material, flag, qty, qty_noun, qty_label, filler, sep, times, verb,
+    #                comparative, multiplier, setting
+    value: object
+    text: str
+
+
+@dataclass(frozen=True)
+class Noun:
+    kind: str
+    noun: str
+    plural: bool
+
+
+@dataclass(frozen=True)
+class RoleWord:
+    role: str | None  # what a size next to it measures; None for "teeth" (a count only)
+    count: str | None = None  # the count parameter a number before it sets ("four holes")
+    plural: bool = False
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+_KIND_NOUNS = {
+    "cube": ["cube", "calibration cube", "test cube", "cubic block", "cube block"],
+    "box": ["box", "block", "brick", "cuboid", "plate", "bar", "slab", "tile", "panel", "beam", "sheet", "shim",
+            "rectangular prism", "rectangular block", "rectangle", "rectangular plate", "rectangular bar", "spacer block"],
+    "cylinder": ["cylinder", "rod", "disc", "disk", "coaster", "puck", "dowel", "peg", "pin", "pillar", "post",
+                 "column", "shaft", "axle", "round bar"],
+    "sphere": ["sphere", "ball", "orb", "marble", "globe"],
+    "dome": ["dome", "hemisphere", "half sphere", "half a sphere", "half ball", "semi sphere", "semisphere"],
+    "cone": ["cone", "truncated cone", "frustum", "conical frustum"],
+    "pyramid": ["pyramid", "square pyramid", "square based pyramid", "square base pyramid"],
+    "hex_prism": ["hexagonal prism", "hex prism", "hexagon", "hexagonal", "hex", "hex block", "hexagonal block",
+                  "hex bar", "hexagonal bar", "hexagon prism"],
+    "triangular_prism": ["triangular prism", "triangle prism", "triangular bar", "triangular block", "triangle",
+                         "triangular", "toblerone"],
+    "tube": ["tube", "pipe", "spacer", "ring", "washer", "bushing", "sleeve", "collar", "hollow cylinder",
+             "hollow rod", "band", "o ring", "grommet", "standoff", "napkin ring"],
+    "open_box": ["tray", "open box", "open top box", "open topped box", "bin", "storage bin", "storage box",
+                 "organizer", "organiser", "container", "drawer"],
+    "cup": ["cup", "mug", "beaker", "tumbler", "pen holder", "pencil holder", "pen cup", "pencil cup", "planter", "pot"],
+    "gear": ["gear", "spur gear", "cog", "gearwheel", "gear wheel", "cogwheel", "cog wheel", "pinion"],
+    "plate_with_holes": ["plate with holes", "perforated plate"],
+    "box_with_lid": ["box with lid", "box with a lid", "lidded box", "box and lid", "box with cover", "box with a cover"],
+}
+
+_ROLE_WORDS = {
+    "diameter": ["diameter", "dia", "diam", "ø", "⌀", "in diameter", "wide across"],
+    "radius": ["radius", "in radius"],
+    "outer_diameter": ["outer diameter", "outside diameter", "external diameter", "exterior diameter", "od", "outer",
+                       "outside", "outer dia", "outside dia", "tip diameter"],
+    "outer_radius": ["outer radius", "outside radius"],
+    "inner_diameter": ["inner diameter", "inside diameter", "internal diameter", "interior diameter", "id", "inner",
+                       "inside", "inner dia", "inside dia", "opening"],
+    "inner_radius": ["inner radius", "inside radius"],
+    "bore": ["bore", "bore diameter", "center hole", "centre hole", "central hole", "shaft hole", "axle hole",
+             "hole in the middle", "hole in the center", "hole in the centre", "hole through the middle"],
+    "wall": ["wall", "walls", "wall thickness", "walls thickness", "thick wall", "thick walls", "side wall",
+             "side walls", "sidewall", "sidewalls", "shell", "shell thickness", "thick sides"],
+    "floor": ["floor", "floor thickness", "bottom", "bottom thickness", "thick floor", "thick bottom", "base thickness"],
+    "height": ["height", "tall", "high", "in height"],
+    "thick": ["thick", "thickness", "in thickness"],
+    "deep": ["deep", "depth"],
+    "long": ["long", "length", "in length"],
+    "wide": ["wide", "width", "in width", "broad"],
+    "across": ["across"],
+    "across_flats": ["across flats", "across the flats", "across flat", "flat to flat", "af", "between flats"],
+    "across_corners": ["across corners", "across the corners", "corner to corner", "point to point", "across points"],
+    "side": ["side", "sides", "edge", "edges", "side length", "edge length", "on a side", "on each side",
+             "per side", "each side", "a side", "on every side", "on all sides"],
+    "size": ["size", "in size"],
+    "base": ["base", "square base", "base side", "base width", "base length", "base edge", "side of the base", "base size"],
+    "base_diameter": ["base diameter", "bottom diameter", "diameter at the base", "diameter at the bottom", "base dia",
+                      "at the base", "at the bottom"],
+    "base_radius": ["base radius", "bottom radius"],
+    "top_diameter": ["top diameter", "top", "at the top", "diameter at the top", "top dia", "tip"],
+    "top_radius": ["top radius"],
+    "clearance": ["clearance", "gap", "tolerance", "fit clearance", "play"],
+    "face_width": ["face width", "face"],
+    "module": ["module", "mod"],
+    "pressure_angle": ["pressure angle"],
+    "setting": ["layer height", "layer", "layers", "infill", "nozzle", "perimeter", "perimeters", "line width",
+                "extrusion width", "brim", "first layer", "temperature", "temp", "bed temperature"],
+}
+_HOLE_WORDS = ["hole", "mounting hole", "screw hole", "bolt hole", "through hole", "fixing hole"]
+_TEETH_WORDS = ["tooth", "teeth", "tooth count", "teeth count", "number of teeth"]
+
+_FLAGS = {
+    "open": ["open top", "open topped", "open", "topless", "no lid", "without a lid", "without lid", "no top",
+             "without a top", "without top", "lidless", "no cover", "without a cover", "open at the top"],
+    "lid": ["lid", "lids", "with lid", "with a lid", "with lids", "lidded", "cover", "covers", "with a cover",
+            "and lid", "and a lid"],
+    "square": ["square", "squared", "square shaped"],
+    "round": ["round", "circular", "cylindrical"],
+    "hollow": ["hollow"],
+}
+
+MATERIAL_WORDS = {"pla": "PLA", "pla plus": "PLA", "petg": "PETG", "pet g": "PETG", "abs": "ABS", "asa": "ASA",
+                  "tpu": "TPU", "nylon": "NYLON"}
+
+_SIMPLE = {
+    "filler": ["a", "an", "the", "of", "in", "is", "are", "be", "about", "approx", "approximately", "roughly",
+               "around", "exactly", "at", "to", "that", "which", "it", "its", "measuring", "measures", "total",
+               "overall", "nominal", "solid", "each", ":", "=", "~"],
+    "sep": [",", ";", ".", "!", "?", "(", ")", "[", "]", "/", "&", "+", "and", "with", "plus", "but", "then",
+            "also", "please", "for"],
+    "times": ["x", "by", "*"],
+    "verb": ["make", "print", "create", "need", "want", "build", "produce", "design", "model", "generate", "give"],
+    "qty_noun": ["copies", "copy", "pieces", "piece", "pcs", "pc", "units", "items", "off", "instances",
+                 "of them", "of these", "of those", "of it", "of each"],
+    "qty_label": ["quantity", "qty"],
+}
+_QTY = {"a pair of": 2, "pair of": 2, "a couple of": 2, "a dozen": 12, "dozen": 12, "a single": 1}
+_COMPARATIVES = {
+    "taller": ("height", 1), "higher": ("height", 1), "lower": ("height", -1), "shorter": ("short", -1),
+    "wider": ("wide", 1), "broader": ("wide", 1), "narrower": ("wide", -1), "longer": ("long", 1),
+    "thicker": ("thick", 1), "thinner": ("thick", -1), "deeper": ("deep", 1), "shallower": ("deep", -1),
+    "bigger": ("size", 1), "larger": ("size", 1), "smaller": ("size", -1),
+}
+_MULTIPLIERS = {"double": 2.0, "twice": 2.0, "triple": 3.0, "treble": 3.0, "quadruple": 4.0, "halve": 0.5}
+
+
+def _build_phrases() -> dict[tuple[str, ...], tuple[str, object]]:
+    table: dict[tuple[str, ...], tuple[str, object]] = {}
+
+    def add(phrase: str, category: str, value: object) -> None:
+        table[tuple(phrase.split())] = (category, value)
+
+    for category, words in _SIMPLE.items():
+        for w in words:
+            add(w, category, None)
+    for phrase, n in _QTY.items():
+        add(phrase, "qty", n)
+    for word, comparative in _COMPARATIVES.items():
+        add(word, "comparative", comparative)
+    for word, factor in _MULTIPLIERS.items():
+        add(word, "multiplier", factor)
+    for phrase, material in MATERIAL_WORDS.items():
+        add(phrase, "material", material)
+    for flag, words in _FLAGS.items():
+        for w in words:
+            add(w, "flag", flag)
+    for role, words in _ROLE_WORDS.items():
+        for w in words:
+            add(w, "role", RoleWord(role))
+    for w in _HOLE_WORDS:
+        add(w, "role", RoleWord("hole", "hole_count", False))
+        add(_plural(w), "role", RoleWord("hole", "hole_count", True))
+    add("number of holes", "role", RoleWord(None, "hole_count", True))
+    for w in _TEETH_WORDS:
+        add(w, "role", RoleWord(None, "teeth", True))
+    for kind, nouns in _KIND_NOUNS.items():
+        for noun in nouns:
+            add(noun, "kind", Noun(kind, noun, False))
+            if " with " not in noun and " and " not in noun and noun not in ("hexagonal", "triangular"):
+                add(_plural(noun), "kind", Noun(kind, noun, True))
+    return table
+
+
+PHRASES = _build_phrases()
+_LONGEST = max(len(k) for k in PHRASES)
+
+Item = Union[Piece, Phrase]
+
+
+def match_phrases(pieces: list[Piece]) -> list[Item]:
+    """Replace runs of words by the longest known phrase; unknown words stay as tokens."""
+    out: list[Item] = []
+    i = 0
+    while i < len(pieces):
+        for n in range(min(_LONGEST, len(pieces) - i), 0, -1):
+            run = pieces[i : i + n]
+            if not all(isinstance(p, Token) and p.kind != "num" for p in run):
+                continue
+            found = PHRASES.get(tuple(p.text for p in run))
+            if found:
+                out.append(Phrase(found[0], found[1], " ".join(p.text for p in run)))
+                i += n
+                break
+        else:
+            out.append(pieces[i])
+            i += 1
+    return out
+
+
+# What each size word sets, per kind: a list of (parameter, factor) tried in order, so that "thick"
+# is a disc's height but a rod's diameter once "long" has taken the height. Parameters starting
+# with "_" are worked out afterwards (a tube's wall, a gear's module).
+_ROOT3 = math.sqrt(3.0)
+Targets = tuple[tuple[str, float], ...]
+
+
+def _t(*names: str) -> Targets:
+    """ "diameter*2" means the value stated is half the parameter (a radius)."""
+    return tuple((n[:-2], 2.0) if n.endswith("*2") else (n, 1.0) for n in names)
+
+
+def _roles(**mapping: str) -> dict[str, Targets]:
+    return {role: _t(*targets.split()) for role, targets in mapping.items()}
+
+
+_BOX = dict(long="length width", wide="width length", height="height", thick="height", deep="height length width",
+            side="length width")
+_HOLLOW_BOX = dict(_BOX, thick="wall", wall="wall", floor="floor")
+ROLE_TARGETS: dict[str, dict[str, Targets]] = {
+    "cube": _roles(**{r: "size" for r in "size side height thick deep long wide across".split()}),
+    "box": _roles(**_BOX),
+    "cylinder": _roles(diameter="diameter", radius="diameter*2", wide="diameter", across="diameter", base="diameter",
+                       base_diameter="diameter", height="height", deep="height", thick="height diameter", long="height"),
+    "sphere": _roles(radius="diameter*2", **{r: "diameter" for r in "diameter size wide across height long thick".split()}),
+    "dome": _roles(diameter="diameter", radius="diameter*2", wide="diameter", across="diameter", base_diameter="diameter",
+                   height="diameter*2"),
+    "cone": _roles(base_diameter="base_diameter", diameter="base_diameter", base="base_diameter", wide="base_diameter",
+                   across="base_diameter", radius="base_diameter*2", base_radius="base_diameter*2",
+                   top_diameter="top_diameter", top_radius="top_diameter*2", height="height", long="height"),
+    "pyramid": _roles(base="base", side="base", wide="base", long="base", size="base", height="height"),
+    "hex_prism": dict(_roles(across_flats="across_flats", wide="across_flats", across="across_flats",
+                             size="across_flats", height="height", thick="height", long="height", deep="height"),
+                      across_corners=(("across_flats", _ROOT3 / 2),), side=(("across_flats", _ROOT3),)),
+    "triangular_prism": _roles(side="side", wide="side", size="side", long="length", height="length",
+                               thick="length", deep="length"),
+    "tube": _roles(outer_diameter="outer_diameter", diameter="outer_diameter", across="outer_diameter",
+                   wide="outer_diameter", outer_radius="outer_diameter*2", radius="outer_diameter*2",
+                   inner_diameter="inner_diameter", hole="inner_diameter", bore="inner_diameter",
+                   inner_radius="inner_diameter*2", wall="_wall", height="height", long="height", deep="height",
+                   thick="height _wall"),
+    "open_box": _roles(**_HOLLOW_BOX),
+    "cup": _roles(diameter="diameter", outer_diameter="diameter", wide="diameter", across="diameter", base="diameter",
+                  radius="diameter*2", height="height", deep="height", wall="wall", thick="wall", floor="floor"),
+    "gear": _roles(outer_diameter="outer_diameter", diameter="outer_diameter", wide="outer_diameter",
+                   across="outer_diameter", radius="outer_diameter*2", outer_radius="outer_diameter*2",
+                   thick="thickness", height="thickness", face_width="thickness", long="thickness", deep="thickness",
+                   hole="bore", bore="bore", inner_diameter="bore", module="_module", pressure_angle="pressure_angle"),
+    "plate_with_holes": _roles(long="length width", wide="width length", side="length width", thick="thickness",
+                               height="thickness", deep="thickness", hole="hole_diameter"),
+    "box_with_lid": _roles(clearance="clearance", **_HOLLOW_BOX),
+}
+
+# A ring's or a band's width is along its axis; a tube's is its diameter.
+NOUN_TARGETS: dict[str, dict[str, Targets]] = {
+    noun: _roles(wide="height", thick="height _wall") for noun in ("ring", "band", "o ring", "napkin ring")
+}
+
+# The order in which sizes given without a word ("a 60x40x20 tray") fill a kind's parameters.
+ORDER: dict[str, tuple[str, ...]] = {
+    "cube": ("size",), "box": ("length", "width", "height"), "cylinder": ("diameter", "height"),
+    "sphere": ("diameter",), "dome": ("diameter",), "cone": ("base_diameter", "height"), "pyramid": ("base", "height"),
+    "hex_prism": ("across_flats", "height"), "triangular_prism": ("side", "length"),
+    "tube": ("outer_diameter", "inner_diameter", "height"), "open_box": ("length", "width", "height"),
+    "cup": ("diameter", "height"), "gear": ("outer_diameter", "thickness"),
+    "plate_with_holes": ("length", "width", "thickness"), "box_with_lid": ("length", "width", "height"),
+}
+
+# Kinds that describe the same kind of object more or less precisely (an LLM answering "box" for
+# "a 20 mm cube" is not contradicting it).
+FAMILY = {
+    "cube": "block", "box": "block", "open_box": "block", "box_with_lid": "block", "plate_with_holes": "block",
+    "cylinder": "round", "tube": "round", "cup": "round", "sphere": "ball", "dome": "ball", "cone": "cone",
+    "pyramid": "pyramid", "hex_prism": "hex", "triangular_prism": "triangle", "gear": "gear",
+}
+
+
+def targets_for(kind: str, noun: str, role: str) -> Targets | None:
+    return NOUN_TARGETS.get(noun, {}).get(role) or ROLE_TARGETS.get(kind, {}).get(role)
+
