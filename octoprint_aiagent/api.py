@@ -6,6 +6,8 @@ metrics registry; both come from values sampled in the background, so nothing he
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from functools import wraps
 
@@ -202,12 +204,28 @@ def _job_response(job, status: int = 200):
 
 
 def _json_body() -> dict:
-    body = flask.request.get_json(silent=True)
+    try:
+        # NaN, Infinity and 1e400 are not JSON numbers: if accepted, they would be stored in a job
+        # that OctoPrint's strict encoder could then never send back (every listing a 500).
+        body = json.loads(flask.request.get_data(), parse_constant=_not_a_number, parse_float=_finite) if flask.request.is_json else None
+    except ValueError:
+        body = None
+    except RecursionError:  # json's decoder gives up on nesting deeper than the recursion limit
+        raise AgentError("request", "the request body is nested too deeply", reason="invalid") from None
     if body is None:
         raise AgentError("request", "the request body must be JSON (Content-Type: application/json)", reason="invalid")
     if not isinstance(body, dict):
         raise AgentError("request", "the request body must be a JSON object", reason="invalid")
     return body
+
+
+def _not_a_number(text: str):
+    raise AgentError("request", f"{text} is not a number JSON allows", reason="invalid")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    return value if math.isfinite(value) else _not_a_number(text)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:

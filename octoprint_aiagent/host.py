@@ -43,7 +43,7 @@ class Services:
         )
         store = JobStore(os.path.join(plugin.get_plugin_data_folder(), "jobs.sqlite3"))
         for job in store.mark_interrupted():
-            plugin._logger.warning("Job %s was interrupted by a restart while %s", job.id, job.stage or job.state)
+            plugin._logger.warning("Job %s was interrupted by a restart while %s", job.id, job.error["stage"])
         pipeline = Pipeline(
             understand=services.understand,
             slicing=SlicingConfig(),  # replaced per job from the settings, see slicing_config()

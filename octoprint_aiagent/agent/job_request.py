@@ -39,7 +39,7 @@ def parse_job_request(body, defaults: Mapping, max_prompt_chars: int = 2000) -> 
     unknown = set(body) - FIELDS
     if unknown:
         raise AgentError("request", f"unknown fields: {', '.join(sorted(map(str, unknown)))}", hint=f"known fields: {', '.join(sorted(FIELDS))}")
-    given = [k for k in ("prompt", "spec", "csg") if body.get(k) not in (None, "")]
+    given = [k for k in ("prompt", "spec", "csg") if body.get(k) is not None and not (isinstance(body[k], str) and not body[k].strip())]
     if len(given) != 1:
         raise AgentError("request", "say what to make with exactly one of 'prompt', 'spec' or 'csg'")
     prompt = body.get("prompt", "")
