@@ -29,6 +29,7 @@ setup(
     install_requires=[
         "OctoPrint>=1.10.0",
         "httpx>=0.25",
+        "sniffio",  # httpcore looks for it on every request when missing
         "psutil>=5.9",
         "flask",
         "numpy>=1.22",

@@ -9,13 +9,10 @@ is asked through our client with the spec schema. Its answer is then judged twic
 Grounding is judged by the wrong answers it let through (should be none) and the right ones it
 rejected.
 
-``--schema per-kind`` measures an alternative the plugin does not use (yet): a schema with one
-branch per kind (``anyOf``), so the server's grammar only lets the model write the chosen kind's
-parameter names. The plugin sends ``spec_json_schema()`` (one flat list of all parameter names).
+The schema is the plugin's own (``prompting.answer_schema()``: one ``anyOf`` branch per kind).
 
 Run: python bench/llm_accuracy.py            (starts llama-server from the cache dir)
      python bench/llm_accuracy.py --url http://127.0.0.1:8080 --model NAME
-     python bench/llm_accuracy.py --schema per-kind
 """
 
 from __future__ import annotations
@@ -32,34 +29,11 @@ sys.path.insert(0, str(ROOT))
 from octoprint_aiagent.agent.errors import AgentError  # noqa: E402
 from octoprint_aiagent.agent.grounding import ground_spec  # noqa: E402
 from octoprint_aiagent.agent.parser import parse_prompt  # noqa: E402
-from octoprint_aiagent.agent.spec import KINDS, DesignSpec, spec_json_schema  # noqa: E402
+from octoprint_aiagent.agent.spec import DesignSpec  # noqa: E402
 from octoprint_aiagent.llm import prompting  # noqa: E402
 from octoprint_aiagent.llm.backends import complete_json  # noqa: E402
 from octoprint_aiagent.llm.config import LLMConfig, LLMError  # noqa: E402
 from octoprint_aiagent.llm.loop import LoopThread  # noqa: E402
-
-
-def per_kind_schema() -> dict:
-    """One branch per kind: its name as a constant and exactly its parameters."""
-    flat = spec_json_schema()["properties"]
-    branches = []
-    for kind in KINDS.values():
-        if kind.name == "csg":
-            continue
-        params = {p.name: {"type": "integer" if p.type == "count" else "number"} for p in kind.params}
-        branches.append({
-            "type": "object",
-            "properties": {
-                "kind": {"const": kind.name},
-                "params": {"type": "object", "properties": params,
-                           "required": [p.name for p in kind.params if p.required], "additionalProperties": False},
-                "material": flat["material"],
-                "quantity": flat["quantity"],
-            },
-            "required": ["kind", "params"],
-            "additionalProperties": False,
-        })
-    return {"anyOf": branches}
 
 
 def dims_right(spec: DesignSpec, case: dict) -> bool:
@@ -109,10 +83,8 @@ def main() -> int:
     parser.add_argument("--url", help="an OpenAI-compatible server already running (default: start llama-server)")
     parser.add_argument("--model", default="smollm2")
     parser.add_argument("--prompts", default=str(ROOT / "tests" / "data" / "dev_prompts.jsonl"))
-    parser.add_argument("--schema", choices=("spec", "per-kind"), default="spec",
-                        help="spec: spec_json_schema(), as the plugin sends it; per-kind: the anyOf alternative")
     args = parser.parse_args()
-    schema = spec_json_schema() if args.schema == "spec" else per_kind_schema()
+    schema = prompting.answer_schema()
     cases = [json.loads(line) for line in Path(args.prompts).read_text().splitlines() if line.strip()]
 
     server = None
@@ -157,7 +129,7 @@ def main() -> int:
     rest = sorted(latencies[1:]) or [0.0]
     print()
     print(f"command: python bench/llm_accuracy.py {' '.join(sys.argv[1:])}".rstrip())
-    print(f"model: {args.model} at {url}; schema {args.schema}; {n} prompts; answer latency first {first_latency:.1f} s "
+    print(f"model: {args.model} at {url}; {n} prompts; answer latency first {first_latency:.1f} s "
           f"(reads the system prompt), then median {rest[len(rest) // 2]:.2f} s")
     print(f"before grounding: dimensions right {sum(r['raw_right'] for r in rows)}/{n}; "
           f"valid specs {n - len(invalid)}/{n} (invalid: schema, kind parameters or bounds)")

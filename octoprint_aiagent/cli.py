@@ -92,12 +92,9 @@ def cmd_design(args) -> int:
 
 def cmd_slice(args) -> int:
     from .agent.pipeline import slice_settings, slice_stage
-    from .cad.mesh_io import read_stl
-
     config = _slicing_config(args)
     settings = slice_settings(args.material, args.quality, args.infill, _printer(args), config)
-    mesh = read_stl(args.stl)
-    result, gcode = slice_stage(args.stl, args.output, settings, float(mesh.bounds[1][2] - mesh.bounds[0][2]), config, StageContext(on_progress=_progress_to_stderr))
+    result, gcode = slice_stage(args.stl, args.output, settings, config, StageContext(on_progress=_progress_to_stderr))
     print(json.dumps({"gcode": args.output, "slicer": result.slicer, "check": gcode.to_dict()}, indent=2))
     return 0
 
@@ -114,7 +111,7 @@ def cmd_run(args) -> int:
     with tempfile.TemporaryDirectory(prefix="aiagent-") as tmp:
         stl = args.stl or os.path.join(tmp, "part.stl")
         write_stl(mesh, stl)
-        result, gcode = slice_stage(stl, args.output, settings, float(report.bbox[2]), config, ctx)
+        result, gcode = slice_stage(stl, args.output, settings, config, ctx)
     print(json.dumps({"gcode": args.output, "slicer": result.slicer, "spec": spec.to_dict(), "report": report.to_dict(), "check": gcode.to_dict()}, indent=2))
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
 
 from .agent.jobs import Job, JobStore
@@ -14,6 +14,7 @@ from .agent.runner import JobRunner
 from .perf.metrics import Metrics
 from .perf.sampler import ResourceSampler
 from .printer_adapter import PrinterAdapter
+from .slicing.profiles import MATERIALS, QUALITIES, material_preset
 
 
 @dataclass
@@ -146,6 +147,8 @@ class Services:
             "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.settings("slicer")},
             "printer": self.printer.state().to_dict(),
             "printer_profile": self.printer.profile().to_dict(),
+            "materials": {name: material_preset(name, self.settings("materials", default={})).to_dict() for name in MATERIALS},
+            "qualities": {name: asdict(q) for name, q in QUALITIES.items()},
         }
 
     def metrics_snapshot(self, since: Optional[float] = None) -> dict:

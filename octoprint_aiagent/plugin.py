@@ -31,6 +31,37 @@ SETTINGS_DEFAULTS = {
 }
 
 
+# Settings that are numbers, with their bounds: form fields arrive as strings, and a value out of
+# range would make every later job fail, so such a value is not saved (the old one stays).
+NUMBER_SETTINGS = {
+    ("infill_percent",): (int, 0, 100),
+    ("slicer_timeout",): (float, 10, 7200),
+    ("max_prompt_chars",): (int, 20, 20000),
+    ("max_queued_jobs",): (int, 1, 1000),
+    ("max_jobs_per_minute",): (int, 1, 10000),
+    ("llm", "timeout"): (float, 1, 3600),
+}
+
+
+def _numbers(data: dict) -> dict:
+    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+    for path, (kind, low, high) in NUMBER_SETTINGS.items():
+        node = data
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node.get(key), dict) else {}
+        if path[-1] not in node:
+            continue
+        try:
+            value = kind(float(node[path[-1]]))
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not low <= value <= high:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+    return data
+
+
 class AIAgentPlugin(
     octoprint.plugin.StartupPlugin,
     octoprint.plugin.ShutdownPlugin,
@@ -99,7 +130,7 @@ class AIAgentPlugin(
             llm.pop("api_key", None)
         if "llm" in data:
             data = dict(data, llm=llm)
-        return super().on_settings_save(data)
+        return super().on_settings_save(_numbers(data))
 
     # -- web UI ------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ venv=.venv/op111
 basedir="$root/.dev/octoprint"
 
 bash scripts/install_system_deps.sh
+bash scripts/fetch_cura_definitions.sh
 bash scripts/setup_venv.sh "$venv" "octoprint==1.11.8"
 
 mkdir -p "$basedir"

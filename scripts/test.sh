@@ -8,6 +8,7 @@ cd "$root"
 export AIAGENT_TEST_ARTIFACTS="$root/test-artifacts"
 
 bash scripts/install_system_deps.sh
+bash scripts/fetch_cura_definitions.sh
 bash scripts/build_llama_server.sh
 bash scripts/fetch_test_models.sh
 

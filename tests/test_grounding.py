@@ -146,14 +146,23 @@ def test_counts_must_match_and_unstated_counts_are_assumptions():
         )
 
 
-def test_quantity_and_material_must_match():
+def test_quantity_must_match_and_material_comes_from_the_request():
     prompt = "two 20mm cubes in PETG"
     with pytest.raises(AgentError, match="quantity"):
         ground_spec(prompt, llm_spec(prompt, "cube", {"size": 20}, material="PETG"))
-    with pytest.raises(AgentError, match="material.*PETG.*PLA"):
-        ground_spec(prompt, llm_spec(prompt, "cube", {"size": 20}, material="PLA", quantity=2))
+    # The request names PETG: that is the material, whatever the LLM said.
+    assert ground_spec(prompt, llm_spec(prompt, "cube", {"size": 20}, material="PLA", quantity=2)).material == "PETG"
+    # The request names none: the caller's choice (in the spec) stays.
+    assert ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, material="ABS")).material == "ABS"
     unstated = ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, quantity=3))
     assert chosen(unstated) == {"quantity": 3}
+
+
+def test_an_llm_cannot_choose_the_material():
+    from octoprint_aiagent.llm.prompting import spec_data
+
+    data = spec_data({"kind": "cube", "params": {"size": 20}, "material": "NYLON"}, "a 20mm cube", "PLA", "openai")
+    assert data["material"] == "PLA"
 
 
 def test_the_kind_must_be_of_the_family_the_request_names():

@@ -15,7 +15,8 @@ spec to it:
    module (outer diameter = module x (teeth + 2)).
 4. A spec length that is neither stated nor derived that way is kept, and listed as an assumption
    "not stated in the request; chosen by the LLM". So are unstated counts and quantities.
-5. Stated counts (teeth, holes), quantity and material must match.
+5. Stated counts (teeth, holes) and quantity must match; the material is the one the request
+   names, else the one the caller chose (an LLM's choice of material is ignored).
 
 Values match within 0.5 %. A mismatch raises AgentError("understanding", reason="invalid") naming
 the parameter and both values; the caller then falls back to the offline parser and says so.
@@ -68,6 +69,9 @@ def ground_spec(prompt: str, spec: DesignSpec) -> DesignSpec:
             assumptions.append(Assumption(p.name, value, CHOSEN))
     _check_all_used(reading, spec)
     assumptions += _check_order(reading, spec, assumed)
+    # The material is never the LLM's to choose: the one the request names, else the caller's.
+    if len(reading.materials) == 1:
+        spec = replace(spec, material=reading.materials[0])
     return validate_spec(replace(spec, assumptions=tuple(assumptions)))
 
 
@@ -149,11 +153,9 @@ def _any_pair(values: list[float], test) -> bool:
 
 
 def _check_order(reading: Reading, spec: DesignSpec, assumed: Iterable[str]) -> list[Assumption]:
-    """Quantity and material: stated ones must match; an unstated quantity above 1 is an assumption."""
+    """A stated quantity must match; an unstated quantity above 1 is an assumption."""
     if reading.quantity is not None and reading.quantity != spec.quantity:
         _contradiction(spec, "quantity", str(reading.quantity), str(spec.quantity))
-    if len(reading.materials) == 1 and reading.materials[0] != spec.material.upper():
-        _contradiction(spec, "material", reading.materials[0], spec.material)
     if reading.quantity is None and spec.quantity != 1 and "quantity" not in assumed:
         return [Assumption("quantity", spec.quantity, CHOSEN)]
     return []

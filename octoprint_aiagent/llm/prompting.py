@@ -102,7 +102,7 @@ def spec_data(answer: dict, prompt: str, default_material: str, backend: str) ->
     return {
         "kind": answer["kind"],
         "params": dict(answer["params"]),
-        "material": answer.get("material") or default_material,
+        "material": default_material,  # grounding takes a material the request names; never the LLM's
         "quantity": answer.get("quantity", 1),
         "backend": backend,
         "prompt": prompt,
