@@ -11,7 +11,7 @@ import shutil
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import queue
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Protocol
@@ -60,7 +60,13 @@ class JobRunner:
         self.host = host
         self.max_queued = max_queued
         self.limiter = RateLimiter(per_minute)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aiagent-job")
+        # Daemon threads, not a ThreadPoolExecutor: Python joins an executor's threads before
+        # OctoPrint's shutdown handlers run, so a SIGTERM would wait for a long slice to finish
+        # instead of stopping it and recording the job as interrupted.
+        self._queue: "queue.Queue" = queue.Queue()
+        self._workers = [threading.Thread(target=self._work, name=f"aiagent-job-{i}", daemon=True) for i in range(workers)]
+        for worker in self._workers:
+            worker.start()
         self._contexts: dict[str, StageContext] = {}
         self._lock = threading.Lock()
         self._closing = False
@@ -77,7 +83,7 @@ class JobRunner:
             self._contexts[job.id] = StageContext(on_progress=lambda stage, f, msg, jid=job.id: self._progress(jid, stage, f, msg))
         self._save(job)
         self.store.flush()  # the 202 promises the job exists, even if OctoPrint is killed next
-        self._pool.submit(self._run, job.id, request)
+        self._queue.put((job.id, request))
         return job
 
     def _progress(self, job_id: str, stage: str, fraction: float, message: str) -> None:
@@ -89,6 +95,13 @@ class JobRunner:
         job = self.store.put(job)
         self.host.publish(job)
         return job
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            self._run(*item)
 
     def _run(self, job_id: str, request: JobRequest) -> None:
         ctx = self._contexts.get(job_id)
@@ -210,5 +223,8 @@ class JobRunner:
             contexts = list(self._contexts.values())
         for ctx in contexts:
             ctx.cancel()
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        for _ in self._workers:
+            self._queue.put(None)
+        for worker in self._workers:
+            worker.join(timeout=20)
         self.store.close()
