@@ -7,7 +7,7 @@ OctoPrint 1.11 and 2.0 differ here (2.0 prints through ``file_manager.create_job
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Optional
 
 from octoprint.filemanager import FileDestinations
@@ -29,14 +29,7 @@ class PrinterState:
     current_file: Optional[str]
 
     def to_dict(self) -> dict:
-        return {
-            "connected": self.connected,
-            "operational": self.operational,
-            "printing": self.printing,
-            "ready": self.ready,
-            "text": self.text,
-            "current_file": self.current_file,
-        }
+        return asdict(self)
 
 
 class PrinterAdapter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Mapping, Optional
 
 from .errors import AgentError
@@ -22,14 +22,7 @@ class JobRequest:
     infill_percent: int = 20
 
     def to_dict(self) -> dict:
-        return {
-            "prompt": self.prompt,
-            "spec": self.spec,
-            "csg": self.csg,
-            "material": self.material,
-            "quality": self.quality,
-            "infill_percent": self.infill_percent,
-        }
+        return asdict(self)
 
 
 def parse_job_request(body, defaults: Mapping, max_prompt_chars: int = 2000) -> tuple[JobRequest, bool]:

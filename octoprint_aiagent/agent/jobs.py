@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
 
 ACTIVE_STATES = ("queued", "understanding", "designing", "checking", "slicing", "printing")
@@ -49,24 +49,7 @@ class Job:
         return self.state in ACTIVE_STATES
 
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "user": self.user,
-            "request": self.request,
-            "state": self.state,
-            "stage": self.stage,
-            "progress": self.progress,
-            "message": self.message,
-            "outputs": self.outputs,
-            "files": self.files,
-            "error": self.error,
-            "parent": self.parent,
-            "print_requested": self.print_requested,
-            "awaiting_confirmation": self.awaiting_confirmation,
-            "print_progress": self.print_progress,
-            "created": self.created,
-            "updated": self.updated,
-        }
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "Job":
