@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from .octoprint_server import VIEWER
@@ -78,10 +75,3 @@ def test_tab_and_settings_templates_are_rendered(octoprint):
     assert r.status == 200
     settings = r.json()["plugins"]["aiagent"]
     assert settings["llm"]["backend"] == "offline"
-
-
-def test_command_line_help():
-    r = subprocess.run([sys.executable, "-m", "octoprint_aiagent", "--help"], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0
-    for command in ("parse", "design", "slice", "run"):
-        assert command in r.stdout
