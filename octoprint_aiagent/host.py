@@ -27,6 +27,7 @@ class Services:
     runner: Optional[JobRunner] = None
     _understander: object = None
     _llm_loop: object = None
+    _settled_status: dict = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -84,6 +85,22 @@ class Services:
         )
         self.runner.max_queued = int(self.settings("max_queued_jobs", default=20))
         self.runner.limiter.per_minute = int(self.settings("max_jobs_per_minute", default=30))
+        # What /status reports that only a settings change can change, built here once: settings
+        # lookups are slow enough in OctoPrint to halve the route's throughput otherwise.
+        backend = self.settings("llm", "backend", default="offline")
+        overrides = self.runner.pipeline.slicing.material_overrides
+        self._settled_status = {
+            "version": self.plugin._plugin_version,
+            "octoprint": _octoprint_version(),
+            "understanding": {
+                "backend": backend,
+                "model": self.settings("llm", "model", default="") if backend != "offline" else "",
+                "offline_parser": True,
+            },
+            "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.runner.pipeline.slicing.slicer},
+            "materials": {name: material_preset(name, overrides).to_dict() for name in MATERIALS},
+            "qualities": {name: asdict(q) for name, q in QUALITIES.items()},
+        }
 
     def llm_config(self):
         """The configured LLM, or None for the offline parser."""
@@ -135,21 +152,7 @@ class Services:
     # -- what the routes show ----------------------------------------------------------------
 
     def status(self) -> dict:
-        backend = self.settings("llm", "backend", default="offline")
-        return {
-            "version": self.plugin._plugin_version,
-            "octoprint": _octoprint_version(),
-            "understanding": {
-                "backend": backend,
-                "model": self.settings("llm", "model", default="") if backend != "offline" else "",
-                "offline_parser": True,
-            },
-            "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.settings("slicer")},
-            "printer": self.printer.state().to_dict(),
-            "printer_profile": self.printer.profile().to_dict(),
-            "materials": {name: material_preset(name, self.settings("materials", default={})).to_dict() for name in MATERIALS},
-            "qualities": {name: asdict(q) for name, q in QUALITIES.items()},
-        }
+        return dict(self._settled_status, printer=self.printer.state().to_dict(), printer_profile=self.printer.profile().to_dict())
 
     def metrics_snapshot(self, since: Optional[float] = None) -> dict:
         return self.metrics.snapshot(since=since)

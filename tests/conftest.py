@@ -14,9 +14,9 @@ from .octoprint_server import OctoPrintServer
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(os.environ.get("AIAGENT_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 
-# The Virtual Printer waits 10 ms per line; a test print of a small part would take minutes.
-# This makes the simulated printer quick, not the plugin.
-FAST_VIRTUAL_PRINTER = {"plugins": {"virtual_printer": {"enabled": True, "throttle": 0.0, "waitInterval": 0.2}}}
+# The Virtual Printer reports temperatures every second while it heats; a shorter interval lets
+# tests see M109/M190 finish sooner. (Move times are scaled with M220, see connect_virtual_printer.)
+FAST_VIRTUAL_PRINTER = {"plugins": {"virtual_printer": {"enabled": True, "waitInterval": 0.2}}}
 
 
 def dev_prompts() -> list:

@@ -266,3 +266,15 @@ def test_real_slicer_output_passes_and_matches_the_slicers_filament(slicer, cube
     assert report.filament_mm == pytest.approx(report.slicer_estimates["filament_mm"], rel=0.01)
     # Ours ignores acceleration: lower than the slicer's, but in the same range.
     assert 0.6 * report.slicer_estimates["time_s"] < report.est_time_s < 1.05 * report.slicer_estimates["time_s"]
+
+
+def test_the_isolated_check_reports_what_the_in_process_check_does(tmp_path):
+    """The pipeline checks in a child process (for the printer's sake): same verdict, same numbers."""
+    from octoprint_aiagent.slicing.isolated_check import check_gcode_isolated
+
+    path = tmp_path / "bad.gcode"
+    path.write_text("M104 S210\nM109 S210\nG28\nG1 Z0.2 F600\nG1 X500 Y10 E5 F1200\n")
+    inline = check_gcode(path, PLA_NORMAL, 20.0)
+    isolated = check_gcode_isolated(path, PLA_NORMAL, 20.0, StageContext(), tmp_path)
+    assert not isolated.ok and isolated.rules_failed == inline.rules_failed
+    assert isolated.to_dict() == inline.to_dict()

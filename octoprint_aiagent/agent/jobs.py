@@ -57,7 +57,7 @@ class Job:
 
 
 class JobStore:
-    def __init__(self, path: str, keep: int = 1000):
+    def __init__(self, path: str, keep: int = 500):
         self._path = path
         self._keep = keep
         self._lock = threading.RLock()

@@ -22,7 +22,8 @@ from typing import Callable
 
 from ..agent.errors import AgentError
 from ..agent.progress import StageContext
-from .gcode_check import GcodeReport, check_gcode
+from .gcode_check import GcodeReport
+from .isolated_check import check_gcode_isolated
 from .profiles import PrinterProfile, SliceSettings
 
 STAGE = "slicing"
@@ -147,7 +148,7 @@ def slice_file(stl_path, gcode_path, settings: SliceSettings, slicer: str, ctx: 
         estimates = backend.parse_estimates(run.stdout_tail + run.stderr_tail)
         backend.finish(out, estimates, settings)
         ctx.report(STAGE, 0.9, "checking the G-code")
-        report = check_gcode(out, settings, model_height)
+        report = check_gcode_isolated(out, settings, model_height, ctx, workdir)
         if not report.ok:
             fits = set(report.rules_failed) <= _FIT_RULES
             raise AgentError(

@@ -1,0 +1,116 @@
+"""What the plugin's API costs next to OctoPrint's own: GET /plugin/aiagent/status vs GET /api/version.
+
+    python bench/api_overhead.py [--requests 1000] [--concurrency 10] [--rounds 5]
+
+Starts one OctoPrint (this interpreter's, with the plugin and the Virtual Printer connected) and
+loads both routes on that same server with ApacheBench (``ab -n N -c C``, Debian's apache2-utils),
+in alternating rounds (the order flips each round) after a warm-up; a light plugin route runs
+alongside as a reference. Prints requests/s and the p50/p95 latency of each route (medians over
+the rounds) and the throughput ratio plugin / OctoPrint (target >= 0.9). Then runs
+bench/header_overhead.py for the per-request cost of the timing-header middleware itself
+(target < 50 us).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import re
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.octoprint_server import OctoPrintServer  # noqa: E402
+
+ROUTES = {"OctoPrint /api/version": "/api/version", "plugin /plugin/aiagent/status": "/plugin/aiagent/status"}
+# For reference: a light route of the plugin (an empty job list on this fresh server), which
+# separates what every plugin request costs (blueprint, permission, headers, metrics) from what
+# /status itself computes.
+REFERENCE = {"plugin /jobs?limit=1 (reference)": "/plugin/aiagent/jobs?limit=1"}
+TARGET_RATIO = 0.9
+
+
+@dataclass
+class AbResult:
+    requests_per_s: float
+    p50_ms: float
+    p95_ms: float
+
+
+def run_ab(url: str, api_key: str, requests: int, concurrency: int) -> AbResult:
+    with tempfile.NamedTemporaryFile(suffix=".csv") as percentiles:
+        cmd = ["ab", "-q", "-n", str(requests), "-c", str(concurrency), "-H", f"X-Api-Key: {api_key}", "-e", percentiles.name, url]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
+        with open(percentiles.name, newline="") as f:
+            served_within = {int(float(row[0])): float(row[1]) for row in list(csv.reader(f))[1:]}
+    # ab counts a body whose length differs from the first one as "failed"; a JSON answer with
+    # live figures may change length, so only connection, receive and exception failures count.
+    failures = re.search(r"\(Connect: (\d+), Receive: (\d+), Length: \d+, Exceptions: (\d+)\)", out)
+    non_2xx = re.search(r"^Non-2xx responses:\s+(\d+)", out, re.MULTILINE)
+    if non_2xx or (failures and any(int(n) for n in failures.groups())):
+        raise RuntimeError(f"ab saw failures on {url}:\n{out}")
+    rps = float(re.search(r"^Requests per second:\s+([\d.]+)", out, re.MULTILINE).group(1))
+    return AbResult(rps, served_within[50], served_within[95])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--warmup", type=int, default=200, help="requests per route before the rounds")
+    args = parser.parse_args()
+    if shutil.which("ab") is None:
+        parser.error("ab not found: install apache2-utils")
+    print("$", shlex.join([sys.executable] + sys.argv))
+
+    server = OctoPrintServer.create(Path(tempfile.mkdtemp(prefix="aiagent-bench-api-"))).start()
+    key = server.api_keys["admin"]
+    routes = {**ROUTES, **REFERENCE}
+    results = {name: [] for name in routes}
+    try:
+        server.connect_virtual_printer()
+        for path in routes.values():
+            run_ab(server.url + path, key, args.warmup, args.concurrency)
+        for round_no in range(args.rounds):
+            order = list(routes.items()) if round_no % 2 == 0 else list(reversed(routes.items()))
+            for name, path in order:
+                results[name].append(run_ab(server.url + path, key, args.requests, args.concurrency))
+    finally:
+        server.stop()
+
+    from octoprint import __version__
+
+    print(f"OctoPrint {__version__}, ab -n {args.requests} -c {args.concurrency}, {args.rounds} alternating rounds "
+          f"after {args.warmup} warm-up requests each; medians over rounds")
+    print(f"{'route':<36}{'req/s':>10}{'p50 ms':>10}{'p95 ms':>10}   req/s per round")
+    medians = {}
+    for name, rounds in results.items():
+        medians[name] = AbResult(*(statistics.median(getattr(r, f) for r in rounds) for f in ("requests_per_s", "p50_ms", "p95_ms")))
+        m = medians[name]
+        per_round = " ".join(f"{r.requests_per_s:.0f}" for r in rounds)
+        print(f"{name:<36}{m.requests_per_s:>10.1f}{m.p50_ms:>10.1f}{m.p95_ms:>10.1f}   {per_round}")
+    octoprint, plugin = (medians[name] for name in ROUTES)
+    ratio = plugin.requests_per_s / octoprint.requests_per_s
+    print(f"throughput ratio plugin / OctoPrint: {ratio:.3f} "
+          f"({'meets' if ratio >= TARGET_RATIO else 'MISSES'} the >= {TARGET_RATIO} target)")
+    print(f"p50 ratio {plugin.p50_ms / octoprint.p50_ms:.3f}, p95 ratio {plugin.p95_ms / octoprint.p95_ms:.3f}")
+    reference = medians[next(iter(REFERENCE))]
+    print(f"reference: light plugin route / OctoPrint throughput {reference.requests_per_s / octoprint.requests_per_s:.3f}")
+
+    print()
+    print("Header middleware alone (bench/header_overhead.py):")
+    sys.stdout.flush()
+    header = subprocess.run([sys.executable, str(ROOT / "bench" / "header_overhead.py"), "--n", "20000", "--repeat", "3"], timeout=600)
+    return header.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
