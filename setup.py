@@ -28,7 +28,7 @@ setup(
     zip_safe=False,
     install_requires=[
         "OctoPrint>=1.10.0",
-        "httpx>=0.25",
+        "httpx>=0.25,<1",
         "sniffio",  # httpcore looks for it on every request when missing
         "psutil>=5.9",
         "flask",

@@ -48,7 +48,7 @@ class Services:
             plugin._logger.warning("Job %s was interrupted by a restart while %s", job.id, job.error["stage"])
         pipeline = Pipeline(
             understand=services.understand,
-            slicing=SlicingConfig(),  # replaced per job from the settings, see slicing_config()
+            slicing=SlicingConfig(),  # set from the settings by refresh_settings()
             on_stage_done=lambda stage, seconds: services.metrics.observe("stage_seconds", seconds, stage=stage),
         )
         services.runner = JobRunner(
@@ -162,8 +162,6 @@ class Services:
     def on_octoprint_event(self, event: str, payload: dict) -> None:
         if event in ("PrintStarted", "PrintDone", "PrintFailed", "PrintCancelled"):
             self.runner.on_print_event(event, payload.get("path"), payload.get("reason", ""))
-        elif event == "SettingsUpdated":
-            self.refresh_settings()
 
 
 @dataclass

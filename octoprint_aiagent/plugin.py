@@ -130,13 +130,29 @@ class AIAgentPlugin(
             llm.pop("api_key", None)
         if "llm" in data:
             data = dict(data, llm=llm)
-        return super().on_settings_save(_numbers(data))
+        saved = super().on_settings_save(_numbers(data))
+        if self._services is not None:
+            # Now, not on the later SettingsUpdated event: a job sent right after the save
+            # must already use the new values.
+            self._services.refresh_settings()
+        return saved
 
     # -- web UI ------------------------------------------------------------------------------
 
     def get_assets(self):
         return {
-            "js": ["vendor/three/three.min.js", "js/aiagent_viewer.js", "js/aiagent.js"],
+            # Order matters: OctoPrint bundles them as listed. aiagent_format.js starts
+            # window.AiAgent, the other aiagent_*.js files read and extend it, aiagent.js uses it.
+            "js": [
+                "vendor/three/three.min.js",
+                "js/aiagent_viewer.js",
+                "js/aiagent_format.js",
+                "js/aiagent_performance.js",
+                "js/aiagent_spec.js",
+                "js/aiagent_history.js",
+                "js/aiagent_settings.js",
+                "js/aiagent.js",
+            ],
             "css": ["css/aiagent.css"],
         }
 
@@ -210,7 +226,7 @@ def get_extension_tree(*args, **kwargs):
     return {"model": {"stl": ["stl"]}}
 
 
-def filter_socket_messages(user, message, payload, *args, **kwargs):
+def filter_socket_messages(socket, user, message, payload, *args, **kwargs):
     """Plugin messages carry prompts and designs: only users who may design receive them."""
     if message != "plugin" or (payload or {}).get("plugin") != "aiagent":
         return True

@@ -8,6 +8,8 @@ sizes wins, so "diameter 30 height 10" and "30 diameter 10 height" both read rig
 
 from __future__ import annotations
 
+import re
+
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -57,6 +59,10 @@ class Reading:
         return dict(self.counts)
 
 
+_EXPONENT = re.compile(r"\d(?:\.\d+)?[eE][+-]?\d+")
+_NEGATIVE = re.compile(r"(?<![\w./-])[-−]\s?\d+(?:\.\d+)?")
+
+
 def clean_request(text, what: str = "request") -> str:
     """Reject what cannot be a request; drop control characters. Returns the cleaned text."""
     if not isinstance(text, str):
@@ -75,6 +81,11 @@ def clean_request(text, what: str = "request") -> str:
         raise AgentError(STAGE, f"the {what} is empty", hint="describe the part, e.g. 'a 20 mm cube'")
     if not any(c.isalpha() for c in cleaned):
         raise AgentError(STAGE, f"the {what} has no words, only {cleaned[:40]!r}", hint="describe the part, e.g. 'a 20 mm cube'")
+    # Numbers the reader does not take apart must be refused, not half read ("1e9" is not 1).
+    odd = _EXPONENT.search(cleaned) or _NEGATIVE.search(cleaned)
+    if odd:
+        kind = "negative" if odd.re is _NEGATIVE else "in exponent notation"
+        raise AgentError(STAGE, f"{odd.group(0).strip()!r} is {kind}: sizes are plain positive numbers", hint="e.g. 'a 20 mm cube'")
     return cleaned
 
 

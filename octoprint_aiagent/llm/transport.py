@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any, Optional
 
@@ -31,6 +31,7 @@ class HttpAnswer:
     status: int
     body: bytes
     new_connection: bool
+    secret: str = field(default="", repr=False)  # the API key: servers quote it in 401 bodies
 
     def json(self) -> Any:
         try:
@@ -39,7 +40,13 @@ class HttpAnswer:
             raise LLMError("protocol", f"the server's answer is not JSON: {self.snippet()!r}", self.status) from None
 
     def snippet(self, limit: int = 200) -> str:
+        """The start of the body, for error messages: never with the API key in it."""
         text = self.body.decode("utf-8", "replace").strip()
+        if self.secret:
+            text = text.replace(self.secret, "***")
+            # A server may quote only part of a key ("sk-abc...xyz"): drop any long piece of it.
+            for piece in {self.secret[:8], self.secret[-8:]} if len(self.secret) >= 16 else ():
+                text = text.replace(piece, "***")
         return text if len(text) <= limit else text[:limit] + "..."
 
 
@@ -99,7 +106,7 @@ async def _send_once(client, config: LLMConfig, method, url, payload, metrics):
             if metrics is not None:
                 metrics.count("llm_connections_total", kind="new" if trace.connected else "reused")
             body = await _read_limited(resp, url)
-            answer = HttpAnswer(resp.status_code, body, trace.connected)
+            answer = HttpAnswer(resp.status_code, body, trace.connected, config.api_key)
             return answer, _retry_after(resp.headers.get("retry-after"))
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
         raise LLMError("unreachable", f"cannot connect to {url}: {_describe(exc)}") from None

@@ -30,6 +30,8 @@ _POLL_S = 0.1
 _MIN_PROGRESS_STEP = 0.01  # forward progress in steps of at least 1 %, not once per layer
 _DRAIN_S = 2.0  # how long to wait for output after the slicer exited (a child may hold the pipe)
 
+_PR_SET_PDEATHSIG = 1
+
 ProgressParser = Callable[[str], Optional[tuple]]  # line -> (fraction 0..1, message) or None
 
 
@@ -70,6 +72,17 @@ def _pump(stream, tail: deque, events: queue.Queue, parse: Optional[ProgressPars
             continue
         if parsed is not None:
             events.put(parsed)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, be killed if OctoPrint dies (even by SIGKILL), since a
+    session of its own would otherwise let a slicer run on, orphaned, for minutes."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the timeout still bounds the slicer
+        pass
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -115,6 +128,7 @@ def run_command(
             text=True,
             errors="replace",
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     except OSError as exc:
         raise AgentError(STAGE, f"{name} could not be started: {exc}", reason="failed") from exc
