@@ -8,6 +8,8 @@ history. Any JavaScript error on the page fails the test.
 
 from __future__ import annotations
 
+import os
+
 import re
 from pathlib import Path
 
@@ -173,8 +175,8 @@ def test_design_preview_print_and_history(page, octoprint, artifacts):
     page.evaluate("() => PNotify.removeAll()")
     page.wait_for_timeout(500)  # let the preview redraw after the view switch
     page.screenshot(path=str(artifacts / "tab.png"), full_page=True)
-    DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
+    if os.environ.get("AIAGENT_UPDATE_DOCS_SCREENSHOT"):  # a test run leaves tracked files alone
+        page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
 
 
 def test_failure_is_a_sentence_and_user_text_stays_text(page, octoprint):
