@@ -154,8 +154,9 @@ def test_quantity_must_match_and_material_comes_from_the_request():
     assert ground_spec(prompt, llm_spec(prompt, "cube", {"size": 20}, material="PLA", quantity=2)).material == "PETG"
     # The request names none: the caller's choice (in the spec) stays.
     assert ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, material="ABS")).material == "ABS"
+    # An unstated quantity is one part, whatever the LLM said.
     unstated = ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, quantity=3))
-    assert chosen(unstated) == {"quantity": 3}
+    assert unstated.quantity == 1 and chosen(unstated) == {}
 
 
 def test_an_llm_cannot_choose_the_material():

@@ -15,7 +15,7 @@ spec to it:
    module (outer diameter = module x (teeth + 2)).
 4. A spec length that is neither stated nor derived that way is kept, and listed as an assumption
    "not stated in the request; chosen by the LLM". So are unstated counts and quantities.
-5. Stated counts (teeth, holes) and quantity must match; the material is the one the request
+5. Stated counts (teeth, holes) and quantity must match (an unstated quantity is 1); the material is the one the request
    names, else the one the caller chose (an LLM's choice of material is ignored).
 
 Values match within 0.5 %. A mismatch raises AgentError("understanding", reason="invalid") naming
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from collections.abc import Iterable
 
 from .errors import AgentError
 from .parser import label, placed_values, resolve_kind
@@ -68,7 +67,9 @@ def ground_spec(prompt: str, spec: DesignSpec) -> DesignSpec:
         if p.name not in assumed and not any(_close(value, d) for d in derived):
             assumptions.append(Assumption(p.name, value, CHOSEN))
     _check_all_used(reading, spec)
-    assumptions += _check_order(reading, spec, assumed)
+    _check_order(reading, spec)
+    if reading.quantity is None:
+        spec = replace(spec, quantity=1)
     # The material is never the LLM's to choose: the one the request names, else the caller's.
     if len(reading.materials) == 1:
         spec = replace(spec, material=reading.materials[0])
@@ -152,10 +153,8 @@ def _any_pair(values: list[float], test) -> bool:
     return any(test(a, b) for i, a in enumerate(values) for j, b in enumerate(values) if i != j)
 
 
-def _check_order(reading: Reading, spec: DesignSpec, assumed: Iterable[str]) -> list[Assumption]:
-    """A stated quantity must match; an unstated quantity above 1 is an assumption."""
+def _check_order(reading: Reading, spec: DesignSpec) -> None:
+    """A stated quantity must match. An unstated one is 1 (see ground_spec): a model that "chose"
+    four copies would print four parts nobody asked for."""
     if reading.quantity is not None and reading.quantity != spec.quantity:
         _contradiction(spec, "quantity", str(reading.quantity), str(spec.quantity))
-    if reading.quantity is None and spec.quantity != 1 and "quantity" not in assumed:
-        return [Assumption("quantity", spec.quantity, CHOSEN)]
-    return []
