@@ -14,7 +14,7 @@ spec to it:
    hexagon side to across flats, a wall between two diameters (outer = inner + 2 x wall), a gear
    module (outer diameter = module x (teeth + 2)).
 4. A spec length that is neither stated nor derived that way is kept, and listed as an assumption
-   "not stated in the request; chosen by the LLM". So are unstated counts and quantities.
+   "not stated in the request; chosen by the LLM". So are unstated counts.
 5. Stated counts (teeth, holes) and quantity must match (an unstated quantity is 1); the material is the one the request
    names, else the one the caller chose (an LLM's choice of material is ignored).
 
