@@ -24,8 +24,8 @@ def dev_prompts() -> list:
         return [json.loads(line) for line in f if line.strip()]
 
 
-@pytest.fixture(scope="session")
-def octoprint(tmp_path_factory):
+def running_octoprint(tmp_path_factory):
+    """A started OctoPrint with the Virtual Printer connected; stopped (log kept) at the end."""
     server = OctoPrintServer.create(tmp_path_factory.mktemp("octoprint"))
     server.update_config(FAST_VIRTUAL_PRINTER)
     server.start()
@@ -36,7 +36,12 @@ def octoprint(tmp_path_factory):
         server.stop()
         log = server.octoprint_log()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        (ARTIFACTS / "octoprint.log").write_text(log)
+        (ARTIFACTS / f"octoprint-{server.port}.log").write_text(log)
+
+
+@pytest.fixture(scope="session")
+def octoprint(tmp_path_factory):
+    yield from running_octoprint(tmp_path_factory)
 
 
 @pytest.fixture

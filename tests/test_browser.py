@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import running_octoprint
+
 pytestmark = [pytest.mark.octoprint, pytest.mark.browser]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -28,6 +30,13 @@ CHROMIUM_ARGS = [
 ]
 DOCS_SCREENSHOT = Path(__file__).parent.parent / "docs" / "tab.png"
 DESIGN_STAGES = ("understanding", "designing", "checking", "slicing")
+
+
+@pytest.fixture(scope="module")
+def octoprint(tmp_path_factory):
+    """A server of this module's own: a browser session must not meet what earlier tests left
+    on the shared server (settings, users, login attempts)."""
+    yield from running_octoprint(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
