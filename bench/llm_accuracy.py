@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from octoprint_aiagent.agent.errors import AgentError  # noqa: E402
-from octoprint_aiagent.agent.grounding import ground_spec  # noqa: E402
-from octoprint_aiagent.agent.parser import parse_prompt  # noqa: E402
-from octoprint_aiagent.agent.spec import DesignSpec  # noqa: E402
+from octoprint_aiagent.model.errors import AgentError  # noqa: E402
+from octoprint_aiagent.language.grounding import ground_spec  # noqa: E402
+from octoprint_aiagent.language.parser import parse_prompt  # noqa: E402
+from octoprint_aiagent.model.spec import DesignSpec  # noqa: E402
 from octoprint_aiagent.llm import prompting  # noqa: E402
 from octoprint_aiagent.llm.backends import complete_json  # noqa: E402
 from octoprint_aiagent.llm.config import LLMConfig, LLMError  # noqa: E402

@@ -22,9 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from octoprint_aiagent.agent.progress import StageContext  # noqa: E402
+from octoprint_aiagent.model.progress import StageContext  # noqa: E402
 from octoprint_aiagent.slicing import find_slicers, slice_file  # noqa: E402
-from octoprint_aiagent.slicing.profiles import MATERIALS, QUALITIES, PrinterProfile, SliceSettings  # noqa: E402
+from octoprint_aiagent.model.materials import MATERIALS, QUALITIES  # noqa: E402
+from octoprint_aiagent.model.printer import PrinterProfile  # noqa: E402
+from octoprint_aiagent.slicing.profiles import SliceSettings  # noqa: E402
 
 BASELINE = "prusaslicer"
 BUILTIN_MODULE = "octoprint_aiagent.slicing.builtin"

@@ -15,7 +15,7 @@ import flask
 from octoprint.access.permissions import Permissions
 from werkzeug.exceptions import HTTPException
 
-from .agent.errors import AgentError
+from .model.errors import AgentError
 
 
 def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
@@ -139,7 +139,7 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
     def refine_job(job_id):
         from .agent.job_request import JobRequest
         from .agent.refine import refine_spec
-        from .agent.spec import DesignSpec
+        from .model.spec import DesignSpec
 
         body = _json_body()
         instruction = body.get("prompt")

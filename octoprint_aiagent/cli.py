@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from .agent.errors import AgentError
-from .agent.progress import StageContext
+from .model.errors import AgentError
+from .model.progress import StageContext
 
 
 def _understand(args, ctx: StageContext):
@@ -41,7 +41,7 @@ def _understand(args, ctx: StageContext):
 
 
 def _printer(args):
-    from .slicing.profiles import parse_bed
+    from .model.printer import parse_bed
 
     return parse_bed(args.bed, nozzle=args.nozzle)
 

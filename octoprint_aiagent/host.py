@@ -9,12 +9,12 @@ from typing import Optional
 
 from .agent.jobs import Job, JobStore
 from .agent.pipeline import Pipeline, SlicingConfig
-from .agent.progress import StageContext
+from .model.progress import StageContext
 from .agent.runner import JobRunner
 from .perf.metrics import Metrics
 from .perf.sampler import ResourceSampler
 from .printer_adapter import PrinterAdapter
-from .slicing.profiles import MATERIALS, QUALITIES, material_preset
+from .model.materials import MATERIALS, QUALITIES, material_preset
 
 
 @dataclass

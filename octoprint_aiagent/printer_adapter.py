@@ -13,8 +13,8 @@ from typing import Optional
 from octoprint.filemanager import FileDestinations
 from octoprint.filemanager.util import DiskFileWrapper
 
-from .agent.errors import AgentError
-from .slicing.profiles import PrinterProfile
+from .model.errors import AgentError
+from .model.printer import PrinterProfile
 
 FOLDER = "aiagent"
 

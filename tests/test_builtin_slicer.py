@@ -18,12 +18,9 @@ import trimesh
 
 from octoprint_aiagent.slicing.builtin.infill import scanline_segments
 from octoprint_aiagent.slicing.builtin.layers import layer_specs
-from octoprint_aiagent.slicing.profiles import (
-    MATERIALS,
-    QUALITIES,
-    PrinterProfile,
-    SliceSettings,
-)
+from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
+from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.slicing.profiles import SliceSettings
 
 REPO = Path(__file__).resolve().parents[1]
 MARLIN_COMMANDS = {"G0", "G1", "G28", "G90", "G92", "M82", "M83", "M84", "M104", "M106", "M107", "M109", "M140", "M190"}

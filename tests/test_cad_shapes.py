@@ -11,8 +11,8 @@ import shapely
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.agent.errors import AgentError
-from octoprint_aiagent.agent.spec import KINDS, DesignSpec, validate_spec
+from octoprint_aiagent.model.errors import AgentError
+from octoprint_aiagent.model.spec import KINDS, DesignSpec, validate_spec
 from octoprint_aiagent.cad import gear as gear_profile
 from octoprint_aiagent.cad.csg import circle_segments
 from octoprint_aiagent.cad.mesh_io import read_stl, write_stl

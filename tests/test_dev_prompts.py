@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from octoprint_aiagent.agent.parser import parse_prompt
+from octoprint_aiagent.language.parser import parse_prompt
 from octoprint_aiagent.agent.pipeline import design_stage
-from octoprint_aiagent.slicing.profiles import PrinterProfile
+from octoprint_aiagent.model.printer import PrinterProfile
 
 from .conftest import dev_prompts
 

@@ -7,10 +7,12 @@ import math
 
 import pytest
 
-from octoprint_aiagent.agent.progress import StageContext
+from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.slicing import find_slicers, slice_file
 from octoprint_aiagent.slicing.gcode_check import check_gcode
-from octoprint_aiagent.slicing.profiles import MATERIALS, QUALITIES, PrinterProfile, SliceSettings
+from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
+from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.slicing.profiles import SliceSettings
 
 PLA_NORMAL = SliceSettings(PrinterProfile(), MATERIALS["PLA"], QUALITIES["normal"])
 SIDE = 10.0  # mm, the printed square

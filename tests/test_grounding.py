@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.agent.errors import AgentError
-from octoprint_aiagent.agent.grounding import CHOSEN, ground_spec
-from octoprint_aiagent.agent.parser import parse_prompt
-from octoprint_aiagent.agent.spec import DesignSpec
+from octoprint_aiagent.model.errors import AgentError
+from octoprint_aiagent.language.grounding import CHOSEN, ground_spec
+from octoprint_aiagent.language.parser import parse_prompt
+from octoprint_aiagent.model.spec import DesignSpec
 
 DEV_PROMPTS = [
     json.loads(line)["prompt"]

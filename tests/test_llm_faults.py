@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from octoprint_aiagent.agent.errors import AgentError, Cancelled
-from octoprint_aiagent.agent.progress import StageContext
+from octoprint_aiagent.model.errors import AgentError, Cancelled
+from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.agent.understand import Understander
 from octoprint_aiagent.llm import prompting
 from octoprint_aiagent.llm.backends import complete_json, list_models, validate_connection

@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from octoprint_aiagent.agent.progress import StageContext
-from octoprint_aiagent.agent.spec import KINDS
+from octoprint_aiagent.model.progress import StageContext
+from octoprint_aiagent.model.spec import KINDS
 from octoprint_aiagent.agent.understand import Understander
 from octoprint_aiagent.llm import prompting
 from octoprint_aiagent.llm.backends import complete_json, validate_connection

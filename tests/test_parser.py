@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.agent.errors import AgentError
-from octoprint_aiagent.agent.parser import parse_prompt
-from octoprint_aiagent.agent.spec import KINDS
+from octoprint_aiagent.model.errors import AgentError
+from octoprint_aiagent.language.parser import parse_prompt
+from octoprint_aiagent.model.spec import KINDS
 
 DEV_PROMPTS = [
     json.loads(line) for line in (Path(__file__).parent / "data" / "dev_prompts.jsonl").read_text().splitlines() if line.strip()

@@ -9,10 +9,12 @@ import threading
 
 import pytest
 
-from octoprint_aiagent.agent.errors import AgentError, Cancelled
-from octoprint_aiagent.agent.progress import StageContext
+from octoprint_aiagent.model.errors import AgentError, Cancelled
+from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.slicing import choose_slicer, cura, find_slicers, slice_file
-from octoprint_aiagent.slicing.profiles import MATERIALS, QUALITIES, PrinterProfile, SliceSettings
+from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
+from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.slicing.profiles import SliceSettings
 
 trimesh = pytest.importorskip("trimesh")
 

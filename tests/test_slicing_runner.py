@@ -12,10 +12,12 @@ import threading
 import psutil
 import pytest
 
-from octoprint_aiagent.agent.errors import AgentError, Cancelled
-from octoprint_aiagent.agent.progress import StageContext
+from octoprint_aiagent.model.errors import AgentError, Cancelled
+from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.slicing import slice_file
-from octoprint_aiagent.slicing.profiles import MATERIALS, QUALITIES, PrinterProfile, SliceSettings
+from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
+from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.slicing.profiles import SliceSettings
 from octoprint_aiagent.slicing.runner import NICENESS, run_command
 
 SETTINGS = SliceSettings(PrinterProfile(), MATERIALS["PLA"], QUALITIES["normal"])

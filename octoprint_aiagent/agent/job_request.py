@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Mapping, Optional
 
-from .errors import AgentError
+from ..model.errors import AgentError
 
 FIELDS = {"prompt", "spec", "csg", "material", "quality", "infill_percent", "print"}
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
-from ..slicing.profiles import PrinterProfile, SliceSettings, material_preset, quality_preset
-from .errors import AgentError
+from ..model.materials import material_preset, quality_preset
+from ..model.printer import PrinterProfile
+from ..slicing.profiles import SliceSettings
+from ..model.errors import AgentError
 from .job_request import JobRequest
-from .progress import StageContext
-from .spec import DesignSpec
+from ..model.progress import StageContext
+from ..model.spec import DesignSpec
 
 STAGES = ("understanding", "designing", "checking", "slicing")
 

@@ -16,11 +16,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Protocol
 
-from .errors import AgentError
+from ..model.errors import AgentError
 from .jobs import Job, JobStore
 from .job_request import JobRequest
 from .pipeline import JobOutputs, Pipeline
-from .progress import StageContext
+from ..model.progress import StageContext
 
 
 class JobHost(Protocol):

@@ -17,9 +17,9 @@ from ..llm import prompting
 from ..llm.cache import InFlight, SpecCache, request_key
 from ..llm.config import ConnectionStatus, LLMConfig, LLMError
 from ..llm.loop import LoopThread
-from .errors import AgentError, Cancelled
-from .progress import StageContext
-from .spec import DesignSpec
+from ..model.errors import AgentError, Cancelled
+from ..model.progress import StageContext
+from ..model.spec import DesignSpec
 
 STAGE = "understanding"
 WAIT_GRACE_S = 5.0  # the transport enforces config.timeout_s; this only guards against a stuck loop
@@ -36,7 +36,7 @@ class Understander:
 
     def understand(self, prompt: str, material: str, config: Optional[LLMConfig], ctx: Optional[StageContext] = None) -> DesignSpec:
         """Prompt -> validated spec. Raises AgentError (stage "understanding") or Cancelled."""
-        from .parser import parse_prompt
+        from ..language.parser import parse_prompt
 
         ctx = ctx if ctx is not None else StageContext()
         ctx.check(STAGE)
@@ -59,7 +59,7 @@ class Understander:
 
     def _ask_llm(self, prompt: str, material: str, config: LLMConfig, ctx: StageContext) -> DesignSpec:
         from ..llm.backends import complete_json
-        from .grounding import ground_spec
+        from ..language.grounding import ground_spec
 
         key = request_key(prompt, material, config.backend, config.base_url, config.model)
         cached = self.cache.get(key)
@@ -85,7 +85,7 @@ class Understander:
         return spec
 
     def _offline(self, prompt: str, material: str, llm_reason: str, llm_broke: bool) -> DesignSpec:
-        from .parser import parse_prompt
+        from ..language.parser import parse_prompt
 
         try:
             spec = parse_prompt(prompt, default_material=material)

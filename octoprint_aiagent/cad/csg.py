@@ -23,7 +23,7 @@ import manifold3d
 import numpy as np
 import trimesh
 
-from ..agent.errors import AgentError
+from ..model.errors import AgentError
 from .mesh_io import manifold_to_trimesh
 
 STAGE = "designing"

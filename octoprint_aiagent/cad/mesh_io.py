@@ -14,7 +14,7 @@ import manifold3d
 import numpy as np
 import trimesh
 
-from ..agent.errors import AgentError
+from ..model.errors import AgentError
 
 STAGE = "designing"
 

@@ -19,7 +19,7 @@ import numpy as np
 import trimesh
 from scipy.spatial import ConvexHull, QhullError
 
-from ..agent.errors import AgentError
+from ..model.errors import AgentError
 
 KEEP_CURRENT_RATIO = 0.9  # keep the current bottom if it is at least this share of the best area
 MAX_CANDIDATES = 64  # facets examined, largest first

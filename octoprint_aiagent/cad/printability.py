@@ -24,8 +24,8 @@ import trimesh
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..agent.errors import AgentError
-from ..slicing.profiles import PrinterProfile
+from ..model.errors import AgentError
+from ..model.printer import PrinterProfile
 from .mesh_io import trimesh_to_manifold
 from .orient import caliper_width, choose_orientation
 
@@ -113,20 +113,8 @@ def _placed(vertices: np.ndarray) -> np.ndarray:
     return vertices - np.array([(lo[0] + hi[0]) / 2, (lo[1] + hi[1]) / 2, lo[2]])
 
 
-def _fit_scale(extents: np.ndarray, radius_xy: float, printer: PrinterProfile) -> float:
-    """Largest uniform scale at which one part fits (>= 1: it fits as it is)."""
-    z = printer.height / extents[2]
-    if printer.bed_shape == "circular":
-        return min(printer.bed_x / 2 / max(radius_xy, 1e-9), z)
-    straight = min(printer.bed_x / extents[0], printer.bed_y / extents[1])
-    turned = min(printer.bed_x / extents[1], printer.bed_y / extents[0])
-    return min(max(straight, turned), z)
-
-
 def _grid_fits(width: float, depth: float, printer: PrinterProfile) -> bool:
-    if printer.bed_shape == "circular":
-        return math.hypot(width, depth) / 2 <= printer.bed_x / 2 + 1e-6
-    return width <= printer.bed_x + 1e-6 and depth <= printer.bed_y + 1e-6
+    return printer.fits(width, depth, 0.0, turn=False)
 
 
 def _grid_size(cols: int, rows: int, extents: np.ndarray) -> tuple[float, float]:
@@ -240,7 +228,7 @@ def prepare_for_print(
     one = _turned_to_fit(_placed(np.asarray(mesh.vertices, dtype=np.float64) @ orientation.rotation.T), printer)
     one = trimesh.Trimesh(one, mesh.faces, process=False)
     extents = one.extents
-    scale = _fit_scale(extents, float(np.linalg.norm(one.vertices[:, :2], axis=1).max()), printer)
+    scale = printer.fit_scale(*extents, radius=float(np.linalg.norm(one.vertices[:, :2], axis=1).max()))
     lowest = _body_lowest_points(one)
     on_bed = (one.triangles[:, :, 2].max(axis=1) <= BED_EPS_MM) & (one.face_normals[:, 2] < -0.99)
     contact = float(one.area_faces[on_bed].sum())
@@ -282,9 +270,9 @@ def prepare_for_print(
 def _turned_to_fit(vertices: np.ndarray, printer: PrinterProfile) -> np.ndarray:
     """A quarter turn about Z when only that makes the part fit a rectangular bed."""
     x, y = np.ptp(vertices[:, 0]), np.ptp(vertices[:, 1])
-    if printer.bed_shape == "circular" or (x <= printer.bed_x + 1e-6 and y <= printer.bed_y + 1e-6):
+    if printer.circular or printer.fits(x, y, 0.0, turn=False):
         return vertices
-    if y <= printer.bed_x + 1e-6 and x <= printer.bed_y + 1e-6:
+    if printer.fits(y, x, 0.0, turn=False):
         return _placed(vertices[:, [1, 0, 2]] * [1, -1, 1])  # (x, y) -> (y, -x): a rotation
     return vertices
 

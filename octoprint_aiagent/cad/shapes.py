@@ -15,8 +15,8 @@ import manifold3d
 import numpy as np
 import trimesh
 
-from ..agent.errors import AgentError
-from ..agent.spec import DesignSpec, validate_spec
+from ..model.errors import AgentError
+from ..model.spec import DesignSpec, validate_spec
 from . import gear as gear_profile
 from .csg import build_csg_manifold, circle_segments
 from .mesh_io import manifold_to_trimesh

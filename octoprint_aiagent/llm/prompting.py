@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Mapping
 
-from ..agent.spec import KINDS, MATERIALS, spec_json_schema
+from ..model.spec import KINDS, MATERIALS, spec_json_schema
 
 MAX_ANSWER_BYTES = 32 * 1024
 ANSWER_FIELDS = ("kind", "params", "material", "quantity")

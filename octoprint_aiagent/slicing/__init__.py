@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..agent.errors import AgentError
-from ..agent.progress import StageContext
+from ..model.errors import AgentError
+from ..model.progress import StageContext
 from .gcode_check import GcodeReport
 from .isolated_check import check_gcode_isolated
-from .profiles import PrinterProfile, SliceSettings
+from ..model.printer import PrinterProfile
+from .profiles import SliceSettings
 
 STAGE = "slicing"
 PREFERENCE = ("prusaslicer", "curaengine", "builtin")  # the order "auto" tries
@@ -203,19 +204,12 @@ def _load_checked_mesh(stl_path: str, printer: PrinterProfile):
 
 def _check_fits(mesh, printer: PrinterProfile) -> None:
     x, y, z = (float(v) for v in mesh.extents)
-    size = f"{x:.1f} x {y:.1f} x {z:.1f} mm"
-    if printer.bed_shape == "circular":
-        centre = (mesh.bounds[0][:2] + mesh.bounds[1][:2]) / 2.0
-        radius = float(((mesh.vertices[:, :2] - centre) ** 2).sum(axis=1).max() ** 0.5)
-        fits_bed = radius <= printer.bed_x / 2.0
-        bed = f"the round bed is {printer.bed_x:g} mm across"
-    else:
-        fits_bed = x <= printer.bed_x and y <= printer.bed_y
-        bed = f"the bed is {printer.bed_x:g} x {printer.bed_y:g} mm"
-    if not fits_bed or z > printer.height:
+    centre = (mesh.bounds[0][:2] + mesh.bounds[1][:2]) / 2.0
+    radius = float(((mesh.vertices[:, :2] - centre) ** 2).sum(axis=1).max() ** 0.5)
+    if not printer.fits(x, y, z, radius, turn=False):
         raise AgentError(
             STAGE,
-            f"the part is {size} but {bed} with a build height of {printer.height:g} mm",
+            f"the part is {x:.1f} x {y:.1f} x {z:.1f} mm; it does not fit {printer.describe()}",
             hint="scale the part down, split it, or choose a larger printer profile",
         )
 

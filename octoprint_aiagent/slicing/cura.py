@@ -29,7 +29,7 @@ import shutil
 from pathlib import Path
 from typing import Optional
 
-from ..agent.errors import AgentError
+from ..model.errors import AgentError
 from .machine_gcode import SKIRT_DISTANCE_MM, bed_is_heated, end_gcode, feature_speeds, line_width, start_gcode
 from .profiles import SliceSettings
 

@@ -119,21 +119,15 @@ def _bed_test(settings: SliceSettings):
     """A function (x, y) -> inside the bed, in G-code coordinates. None means unknown: not checked."""
     printer = settings.printer
     cx, cy = printer.center
-    tol = EDGE_TOLERANCE_MM
-    if printer.bed_shape == "circular":
-        limit = (printer.bed_x / 2.0 + tol) ** 2
+    if printer.circular:
 
         def inside(x, y):
-            if x is None or y is None:
-                return True
-            return (x - cx) ** 2 + (y - cy) ** 2 <= limit
+            return x is None or y is None or printer.on_bed(x, y, EDGE_TOLERANCE_MM)
 
         return inside
-    x0, x1 = cx - printer.bed_x / 2.0 - tol, cx + printer.bed_x / 2.0 + tol
-    y0, y1 = cy - printer.bed_y / 2.0 - tol, cy + printer.bed_y / 2.0 + tol
 
-    def inside(x, y):
-        return (x is None or x0 <= x <= x1) and (y is None or y0 <= y <= y1)
+    def inside(x, y):  # an axis not yet known is not checked; the other one is
+        return printer.on_bed(cx if x is None else x, cy if y is None else y, EDGE_TOLERANCE_MM)
 
     return inside
 
@@ -271,9 +265,7 @@ class _Machine:
 
     def check_volume(self, n: int, p: tuple) -> None:
         if not self.inside(p[0], p[1]):
-            printer = self.s.printer
-            shape = f"{printer.bed_x:g} mm round" if printer.bed_shape == "circular" else f"{printer.bed_x:g} x {printer.bed_y:g} mm"
-            self.f.add("error", "outside_bed", f"line {n}: move to X{_fmt(p[0])} Y{_fmt(p[1])} leaves the {shape} bed")
+            self.f.add("error", "outside_bed", f"line {n}: move to X{_fmt(p[0])} Y{_fmt(p[1])} leaves {self.s.printer.describe()}")
         if p[2] is not None and (p[2] > self.s.printer.height + Z_TOLERANCE_MM or p[2] < -Z_TOLERANCE_MM):
             self.f.add("error", "build_height", f"line {n}: move to Z{_fmt(p[2])} is outside the build height 0-{self.s.printer.height:g} mm")
 

@@ -14,8 +14,8 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from ..agent.errors import AgentError
-from ..agent.progress import StageContext
+from ..model.errors import AgentError
+from ..model.progress import StageContext
 from .gcode_check import GcodeReport, Problem, check_gcode
 from .profiles import SliceSettings
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional
 
 from .machine_gcode import SKIRT_DISTANCE_MM, bed_is_heated, end_gcode, feature_speeds, line_width, start_gcode
-from .profiles import PrinterProfile, SliceSettings
+from ..model.printer import PrinterProfile
+from .profiles import SliceSettings
 
 _PROGRESS = re.compile(r"^\s*(\d{1,3}) => (.*)$")
 _OUTPUT_PATH = re.compile(r" to \S+$")

@@ -19,8 +19,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional
 
-from ..agent.errors import AgentError, Cancelled
-from ..agent.progress import StageContext
+from ..model.errors import AgentError, Cancelled
+from ..model.progress import StageContext
 
 STAGE = "slicing"
 NICENESS = 10

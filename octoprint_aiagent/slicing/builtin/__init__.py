@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...agent.errors import AgentError
-from ..profiles import PrinterProfile, SliceSettings
+from ...model.errors import AgentError
+from ...model.printer import PrinterProfile
+from ..profiles import SliceSettings
 
 LINE_WIDTH_FACTOR = 1.125  # line width / nozzle diameter, as PrusaSlicer chooses by default
 SIMPLIFY_MM = 0.01  # contour detail finer than this is below what a nozzle can draw
@@ -31,21 +32,8 @@ class SliceStats:
     seconds: float  # wall time of the slice
 
 
-def _bed_window(printer: PrinterProfile):
-    """(x_min, y_min, x_max, y_max) of the bed in G-code coordinates."""
-    x0, y0 = (-printer.bed_x / 2.0, -printer.bed_y / 2.0) if printer.origin == "center" else (0.0, 0.0)
-    return x0, y0, x0 + printer.bed_x, y0 + printer.bed_y
-
-
 def _on_bed(points, printer: PrinterProfile) -> bool:
-    import numpy as np
-
-    points = np.asarray(points, float)
-    if printer.bed_shape == "circular":
-        centre = np.asarray(printer.center)
-        return bool((np.linalg.norm(points - centre, axis=1) <= printer.bed_x / 2.0 + 1e-6).all())
-    x0, y0, x1, y1 = _bed_window(printer)
-    return bool(((points >= (x0, y0)) & (points <= (x1, y1))).all())
+    return all(printer.on_bed(float(x), float(y), tolerance=1e-6) for x, y in points)
 
 
 def _place_on_bed(solid, printer: PrinterProfile):
@@ -53,13 +41,9 @@ def _place_on_bed(solid, printer: PrinterProfile):
     x0, y0, z0, x1, y1, z1 = solid.bounding_box()
     cx, cy = printer.center
     solid = solid.translate((cx, cy, -z0))
-    corners = [(x0 + cx, y0 + cy), (x1 + cx, y0 + cy), (x1 + cx, y1 + cy), (x0 + cx, y1 + cy)]
-    if not _on_bed(corners, printer):
-        raise AgentError("slicing", f"the part ({x1 - x0:.1f} x {y1 - y0:.1f} mm) does not fit on the "
-                         f"{printer.bed_x:g} x {printer.bed_y:g} mm bed", hint="scale it down or split it")
-    if z1 - z0 > printer.height:
-        raise AgentError("slicing", f"the part is {z1 - z0:.1f} mm tall; the printer builds {printer.height:g} mm",
-                         hint="lay it down or scale it")
+    if not printer.fits(x1 - x0, y1 - y0, z1 - z0, turn=False):
+        raise AgentError("slicing", f"the part ({x1 - x0:.1f} x {y1 - y0:.1f} x {z1 - z0:.1f} mm) does not fit "
+                         f"{printer.describe()}", hint="scale it down, lay it down or split it")
     return solid, z1 - z0
 
 

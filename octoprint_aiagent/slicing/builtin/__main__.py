@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from ...agent.errors import AgentError
+from ...model.errors import AgentError
 from ..profiles import SliceSettings
 from . import slice_to_gcode
 

@@ -149,8 +149,8 @@ class GcodeWriter:
         lines += ["M104 S0 ; nozzle off"] + (["M140 S0 ; bed off"] if p.heated_bed else []) + ["M107 ; fan off"]
         lines.append(f"G0 Z{min(self.z + o.present_lift, p.height):.3f} F{o.z_speed * 60:.0f} ; lift")
         if p.bed_shape == "rectangular":  # bring the bed forward to present the part
-            x0, y0 = (-p.bed_x / 2.0, -p.bed_y / 2.0) if p.origin == "center" else (0.0, 0.0)
-            lines.append(f"G0 X{x0 + 5:.3f} Y{y0 + p.bed_y - 5:.3f} F{o.travel_speed * 60:.0f} ; present the part")
+            x0, _y0, _x1, y1 = p.bed_window()
+            lines.append(f"G0 X{x0 + 5:.3f} Y{y1 - 5:.3f} F{o.travel_speed * 60:.0f} ; present the part")
         return lines + ["M84 ; motors off"]
 
     def _header(self) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..profiles import Quality
+from ...model.materials import Quality
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ...agent.errors import AgentError
+from ...model.errors import AgentError
 
 _VERTEX = re.compile(rb"vertex\s+(\S+)\s+(\S+)\s+(\S+)")
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .errors import AgentError
+from ..model.errors import AgentError
 from .parser import label
 from .reading import STAGE, Reading, clean_request, items_of, read_items
-from .spec import KINDS, DesignSpec, validate_spec
+from ..model.spec import KINDS, DesignSpec, validate_spec
 from .units import Measure, Number, Token
 from .vocabulary import ORDER, Phrase, targets_for
 

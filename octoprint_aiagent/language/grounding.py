@@ -27,10 +27,10 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from .errors import AgentError
+from ..model.errors import AgentError
 from .parser import label, placed_values, resolve_kind
 from .reading import STAGE, Reading, Sized, analyse, clean_request
-from .spec import KINDS, Assumption, DesignSpec, validate_spec
+from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
 from .vocabulary import FAMILY, ROLE_TARGETS
 
 REL_TOL = 0.005

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from .errors import AgentError
+from ..model.errors import AgentError
 from .units import MM_PER_UNIT, Measure, Number, Token, normalise, read_quantities, tokenize
 from .vocabulary import Item, Noun, Phrase, RoleWord, match_phrases
 

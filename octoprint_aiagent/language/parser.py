@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 
-from .errors import AgentError
+from ..model.errors import AgentError
 from .reading import STAGE, Reading, Sized, analyse, clean_request
-from .spec import KINDS, DesignSpec, validate_spec
+from ..model.spec import KINDS, DesignSpec, validate_spec
 from .vocabulary import ORDER, targets_for
 
 _BOXES = ("box", "open_box", "box_with_lid", "plate_with_holes")
