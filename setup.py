@@ -38,6 +38,6 @@ setup(
         "shapely>=2.0",
         "scipy>=1.8",
     ],
-    extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17"]},
+    extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17", "ruff>=0.6"]},
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
 )

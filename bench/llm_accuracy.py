@@ -26,14 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from octoprint_aiagent.model.errors import AgentError  # noqa: E402
 from octoprint_aiagent.language.grounding import ground_spec  # noqa: E402
 from octoprint_aiagent.language.parser import parse_prompt  # noqa: E402
-from octoprint_aiagent.model.spec import DesignSpec  # noqa: E402
 from octoprint_aiagent.llm import prompting  # noqa: E402
 from octoprint_aiagent.llm.backends import complete_json  # noqa: E402
 from octoprint_aiagent.llm.config import LLMConfig, LLMError  # noqa: E402
 from octoprint_aiagent.llm.loop import LoopThread  # noqa: E402
+from octoprint_aiagent.model.errors import AgentError  # noqa: E402
+from octoprint_aiagent.model.spec import DesignSpec  # noqa: E402
 
 
 def dims_right(spec: DesignSpec, case: dict) -> bool:
@@ -104,7 +104,7 @@ def main() -> int:
             messages = prompting.messages(case["prompt"])
             started = time.perf_counter()
             try:
-                text = loop.run(lambda c: complete_json(c, config, messages, schema), timeout=180)
+                text = loop.run(lambda c, messages=messages: complete_json(c, config, messages, schema), timeout=180)
             except LLMError as exc:
                 text = ""
                 print(f"  LLM error for {case['prompt']!r}: {exc.message}")

@@ -34,7 +34,6 @@ from octoprint_aiagent.llm.backends import complete_json  # noqa: E402
 from octoprint_aiagent.llm.config import LLMConfig  # noqa: E402
 from octoprint_aiagent.llm.loop import LoopThread  # noqa: E402
 
-
 ANSWER = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "model": "fake",
     "choices": [{"index": 0, "finish_reason": "stop",

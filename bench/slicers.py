@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from octoprint_aiagent.model.progress import StageContext  # noqa: E402
-from octoprint_aiagent.slicing import find_slicers, slice_file  # noqa: E402
 from octoprint_aiagent.model.materials import MATERIALS, QUALITIES  # noqa: E402
 from octoprint_aiagent.model.printer import PrinterProfile  # noqa: E402
+from octoprint_aiagent.model.progress import StageContext  # noqa: E402
+from octoprint_aiagent.slicing import find_slicers, slice_file  # noqa: E402
 from octoprint_aiagent.slicing.profiles import SliceSettings  # noqa: E402
 
 BASELINE = "prusaslicer"
@@ -97,7 +97,7 @@ def main() -> int:
                 slicer_s, total_s = [], []
                 for _ in range(args.repeat):
                     t0 = time.perf_counter()
-                    result = slice_file(stl, Path(tmp) / "part.gcode", settings, name, StageContext())
+                    result = slice_file(stl, Path(tmp) / "part.gcode", settings, name, StageContext(), found=find_slicers())
                     total_s.append(time.perf_counter() - t0)
                     slicer_s.append(result.seconds)
                 report = result.report

@@ -56,7 +56,15 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
     @bp.route("/status", methods=["GET"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
     def status():
-        return flask.jsonify(services().status())
+        body, etag = services().status()
+        # The tab polls this: an unchanged answer costs a 304 and no body.
+        if etag in flask.request.headers.get("If-None-Match", ""):
+            response = flask.Response(status=304)
+        else:
+            response = flask.Response(body, mimetype="application/json")
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = "no-cache"
+        return response
 
     @bp.route("/performance/metrics", methods=["GET"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
@@ -95,7 +103,6 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
         svc = services()
         body = _json_body()
         defaults = {
-            "material": svc.settings("default_material", default="PLA"),
             "quality": svc.settings("default_quality", default="normal"),
             "infill_percent": svc.settings("infill_percent", default=20),
         }
@@ -137,21 +144,24 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
     @bp.route("/jobs/<job_id>/refine", methods=["POST"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
     def refine_job(job_id):
-        from .agent.job_request import JobRequest
-        from .agent.refine import refine_spec
+        from .agent.job_request import JobRequest, check_prompt_length
+        from .language.refine import refine_spec
         from .model.spec import DesignSpec
 
         body = _json_body()
         instruction = body.get("prompt")
         if not isinstance(instruction, str) or not instruction.strip() or set(body) - {"prompt", "print"}:
             return _error(400, "send {\"prompt\": \"make it 10 mm taller\"}")
+        check_prompt_length(instruction, int(services().settings("max_prompt_chars", default=2000)), "instruction")
         runner = services().runner
         parent = runner.get(job_id)
         spec_data = (parent.outputs or {}).get("spec")
         if not spec_data:
             return _error(409, f"job {job_id} has no design to refine yet")
         spec = refine_spec(DesignSpec.from_dict(spec_data), instruction)
-        request = JobRequest(**dict(parent.request, prompt="", spec=spec.to_dict(), csg=None))
+        # The refined spec carries the material ("use PETG" changes it there); the parent's
+        # material field must not override it.
+        request = JobRequest(**dict(parent.request, prompt="", spec=spec.to_dict(), csg=None, material=None))
         job = runner.submit(request, _user(), print_after=bool(body.get("print", False)), parent=job_id)
         return _job_response(job, 202)
 

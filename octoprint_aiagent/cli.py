@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -17,27 +19,47 @@ from .model.errors import AgentError
 from .model.progress import StageContext
 
 
-def _understand(args, ctx: StageContext):
+def _understander(args):
+    """(prompt, ctx) -> spec: offline, or the LLM named by the flags (its loop thread stops at exit)."""
     from .agent.understand import Understander
 
-    config = None
-    if args.backend != "offline":
-        from .llm.config import LLMConfig
+    if args.backend == "offline":
+        return lambda prompt, ctx: Understander(None).understand(prompt, None, ctx)
+    import atexit
 
-        config = LLMConfig(
-            backend=args.backend,
-            base_url=args.base_url,
-            model=args.model,
-            api_key=os.environ.get("AIAGENT_LLM_API_KEY", ""),
-            timeout_s=args.llm_timeout,
-        )
+    from .llm.config import LLMConfig
     from .llm.loop import LoopThread
 
+    config = LLMConfig(
+        backend=args.backend,
+        base_url=args.base_url,
+        model=args.model,
+        api_key=os.environ.get("AIAGENT_LLM_API_KEY", ""),
+        timeout_s=args.llm_timeout,
+    )
     loop = LoopThread()
-    try:
-        return Understander(loop).understand(args.prompt, args.material, config, ctx)
-    finally:
-        loop.stop()
+    atexit.register(loop.stop)
+    understander = Understander(loop)
+    return lambda prompt, ctx: understander.understand(prompt, config, ctx)
+
+
+def _pipeline(args, slicing: bool):
+    from .agent.pipeline import Pipeline, PipelineConfig, design_in_process
+    from .slicing import find_slicers
+
+    config = PipelineConfig(
+        slicer=getattr(args, "slicer", "auto"),
+        found=find_slicers() if slicing else {},
+        slicer_timeout_s=getattr(args, "timeout", 600.0),
+    )
+    return Pipeline(understand=_understander(args), designer=design_in_process, config=config)
+
+
+def _request(args):
+    from .agent.job_request import JobRequest
+
+    return JobRequest(prompt=args.prompt, material=args.material, quality=getattr(args, "quality", "normal"),
+                      infill_percent=getattr(args, "infill", 20))
 
 
 def _printer(args):
@@ -46,73 +68,71 @@ def _printer(args):
     return parse_bed(args.bed, nozzle=args.nozzle)
 
 
-def _slicing_config(args):
-    from .agent.pipeline import SlicingConfig
-    from .slicing import find_slicers
-
-    return SlicingConfig(slicer=args.slicer, found=find_slicers(), timeout_s=args.timeout)
-
-
 def _progress_to_stderr(stage: str, fraction: float, message: str) -> None:
     if os.environ.get("AIAGENT_QUIET"):
         return
     print(f"[{stage} {fraction:4.0%}] {message}", file=sys.stderr)
 
 
+def _run(args, until: str, workdir: str):
+    """The plugin's pipeline up to ``until``; the report file is written even when a stage fails."""
+    from .agent.pipeline import JobOutputs
+
+    outputs = JobOutputs()
+    printer = _printer(args) if until != "understanding" else None
+    ctx = StageContext(on_progress=_progress_to_stderr)
+    try:
+        return _pipeline(args, until == "slicing").run(_request(args), printer, Path(workdir), "part", outputs, ctx, until=until)
+    finally:
+        if getattr(args, "report", None) and outputs.spec is not None:
+            Path(args.report).write_text(json.dumps({"spec": outputs.spec.to_dict(), "report": outputs.report}, indent=2))
+
+
+def _warnings(report: dict) -> None:
+    for check in report["checks"]:
+        if check["level"] != "ok":
+            print(f"{check['level']}: {check['message']}", file=sys.stderr)
+
+
 def cmd_parse(args) -> int:
-    spec = _understand(args, StageContext())
-    print(json.dumps(spec.to_dict(), indent=2))
+    with tempfile.TemporaryDirectory(prefix="aiagent-") as tmp:
+        outputs = _run(args, "understanding", tmp)
+    print(json.dumps(outputs.spec.to_dict(), indent=2))
     return 0
-
-
-def _design(args, ctx):
-    from .agent.pipeline import design_stage
-    from .cad.mesh_io import write_stl
-
-    spec = _understand(args, ctx)
-    mesh, report = design_stage(spec, _printer(args))
-    report_data = {"spec": spec.to_dict(), "report": report.to_dict()}
-    if getattr(args, "report", None):
-        Path(args.report).write_text(json.dumps(report_data, indent=2))
-    if not report.ok:
-        errors = "; ".join(c.message for c in report.checks if c.level == "error")
-        raise AgentError("checking", f"the part cannot be printed: {errors}")
-    return spec, mesh, report, write_stl
 
 
 def cmd_design(args) -> int:
-    spec, mesh, report, write_stl = _design(args, StageContext(on_progress=_progress_to_stderr))
-    write_stl(mesh, args.output)
-    for check in report.checks:
-        if check.level != "ok":
-            print(f"{check.level}: {check.message}", file=sys.stderr)
-    print(json.dumps({"stl": args.output, "spec": spec.to_dict(), "report": report.to_dict()}, indent=2))
-    return 0
-
-
-def cmd_slice(args) -> int:
-    from .agent.pipeline import slice_settings, slice_stage
-    config = _slicing_config(args)
-    settings = slice_settings(args.material, args.quality, args.infill, _printer(args), config)
-    result, gcode = slice_stage(args.stl, args.output, settings, config, StageContext(on_progress=_progress_to_stderr))
-    print(json.dumps({"gcode": args.output, "slicer": result.slicer, "check": gcode.to_dict()}, indent=2))
+    with tempfile.TemporaryDirectory(prefix="aiagent-") as tmp:
+        outputs = _run(args, "checking", tmp)
+        shutil.copyfile(outputs.stl_path, args.output)
+    _warnings(outputs.report)
+    print(json.dumps({"stl": args.output, "spec": outputs.spec.to_dict(), "report": outputs.report}, indent=2))
     return 0
 
 
 def cmd_run(args) -> int:
-    import tempfile
-
-    from .agent.pipeline import slice_settings, slice_stage
-
-    ctx = StageContext(on_progress=_progress_to_stderr)
-    config = _slicing_config(args)
-    settings = slice_settings(args.material, args.quality, args.infill, _printer(args), config)
-    spec, mesh, report, write_stl = _design(args, ctx)
     with tempfile.TemporaryDirectory(prefix="aiagent-") as tmp:
-        stl = args.stl or os.path.join(tmp, "part.stl")
-        write_stl(mesh, stl)
-        result, gcode = slice_stage(stl, args.output, settings, config, ctx)
-    print(json.dumps({"gcode": args.output, "slicer": result.slicer, "spec": spec.to_dict(), "report": report.to_dict(), "check": gcode.to_dict()}, indent=2))
+        outputs = _run(args, "slicing", tmp)
+        if args.stl:
+            shutil.copyfile(outputs.stl_path, args.stl)
+        shutil.copyfile(outputs.gcode_path, args.output)
+    _warnings(outputs.report)
+    print(json.dumps({"gcode": args.output, "slicer": outputs.slicer, "spec": outputs.spec.to_dict(),
+                      "report": outputs.report, "check": outputs.gcode}, indent=2))
+    return 0
+
+
+def cmd_slice(args) -> int:
+    """Slice an STL from anywhere: it is loaded and checked first (``slice_file`` without a height)."""
+    from .model.materials import DEFAULT_MATERIAL, material_preset, quality_preset
+    from .slicing import choose_slicer, find_slicers, slice_file
+    from .slicing.profiles import SliceSettings
+
+    found = find_slicers()
+    settings = SliceSettings(_printer(args), material_preset(args.material or DEFAULT_MATERIAL), quality_preset(args.quality), args.infill)
+    result = slice_file(args.stl, args.output, settings, choose_slicer(args.slicer, found), StageContext(on_progress=_progress_to_stderr),
+                        found=found, timeout_s=args.timeout)
+    print(json.dumps({"gcode": args.output, "slicer": result.slicer, "check": dict(result.report.to_dict(), material=settings.material.name)}, indent=2))
     return 0
 
 
@@ -126,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--base-url", default="", help="LLM server, e.g. http://127.0.0.1:8080/v1 (API key from $AIAGENT_LLM_API_KEY)")
         p.add_argument("--model", default="")
         p.add_argument("--llm-timeout", type=float, default=60.0)
-        p.add_argument("--material", default="PLA")
+        p.add_argument("--material", help="PLA, PETG, ABS, ASA, TPU or NYLON; default: the one the request names, else PLA")
 
     def printer(p):
         p.add_argument("--bed", default="220x220x250", help="build volume WIDTHxDEPTHxHEIGHT in mm")
@@ -152,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("slice", help="slice an STL to checked G-code")
     p.add_argument("stl")
     p.add_argument("-o", "--output", required=True, help="G-code file to write")
-    p.add_argument("--material", default="PLA")
+    p.add_argument("--material", help="default PLA")
     printer(p)
     slicing(p)
     p.set_defaults(func=cmd_slice)

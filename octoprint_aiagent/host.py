@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import threading
+import zlib
 from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
 
+from .agent.design_worker import DesignWorker
 from .agent.jobs import Job, JobStore
-from .agent.pipeline import Pipeline, SlicingConfig
-from .model.progress import StageContext
+from .agent.pipeline import Pipeline, PipelineConfig, designer_in
 from .agent.runner import JobRunner
+from .model.materials import MATERIALS, QUALITIES, material_preset
+from .model.progress import StageContext
 from .perf.metrics import Metrics
 from .perf.sampler import ResourceSampler
 from .printer_adapter import PrinterAdapter
-from .model.materials import MATERIALS, QUALITIES, material_preset
+
+# Events after which the printer profile /status reports may differ (a profile edited, another
+# one selected by connecting).
+PROFILE_EVENTS = ("PrinterProfileModified", "PrinterProfileAdded", "PrinterProfileDeleted", "Connected")
 
 
 @dataclass
@@ -24,14 +31,16 @@ class Services:
     sampler: ResourceSampler
     printer: PrinterAdapter
     slicers: dict
+    design_worker: DesignWorker = field(default_factory=DesignWorker)
     runner: Optional[JobRunner] = None
     _understander: object = None
     _llm_loop: object = None
-    _settled_status: dict = field(default_factory=dict)
+    _status_json: bytes = b"{}"
+    _status_version: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def start(cls, plugin) -> "Services":
+    def start(cls, plugin) -> Services:
         from .slicing import find_slicers
 
         sampler = ResourceSampler(interval=1.0)
@@ -48,7 +57,8 @@ class Services:
             plugin._logger.warning("Job %s was interrupted by a restart while %s", job.id, job.error["stage"])
         pipeline = Pipeline(
             understand=services.understand,
-            slicing=SlicingConfig(),  # set from the settings by refresh_settings()
+            designer=designer_in(services.design_worker, lambda: services.runner.pipeline.config.design_timeout_s),
+            # config: set from the settings by refresh_settings()
             on_stage_done=lambda stage, seconds: services.metrics.observe("stage_seconds", seconds, stage=stage),
         )
         services.runner = JobRunner(
@@ -67,6 +77,7 @@ class Services:
             self.runner.close()
         if self._llm_loop is not None:
             self._llm_loop.stop()
+        self.design_worker.close()
         self.sampler.stop()
 
     # -- settings ----------------------------------------------------------------------------
@@ -77,19 +88,25 @@ class Services:
 
     def refresh_settings(self) -> None:
         """Apply settings that the running services hold (called at start and after a save)."""
-        self.runner.pipeline.slicing = SlicingConfig(
+        self.runner.pipeline.config = PipelineConfig(
             slicer=self.settings("slicer", default="auto"),
             found=self.slicers,
             material_overrides=self.settings("materials", default={}),
-            timeout_s=float(self.settings("slicer_timeout", default=600)),
+            default_material=self.settings("default_material", default="PLA"),
+            slicer_timeout_s=float(self.settings("slicer_timeout", default=600)),
+            design_timeout_s=float(self.settings("design_timeout", default=120)),
         )
         self.runner.max_queued = int(self.settings("max_queued_jobs", default=20))
         self.runner.limiter.per_minute = int(self.settings("max_jobs_per_minute", default=30))
-        # What /status reports that only a settings change can change, built here once: settings
-        # lookups are slow enough in OctoPrint to halve the route's throughput otherwise.
+        self.refresh_status()
+
+    def refresh_status(self) -> None:
+        """Serialise what /status reports that only the settings or the printer profile can
+        change, once: rebuilding and reading OctoPrint's settings and profiles on every poll
+        halved the route's throughput (BENCHMARKS.md)."""
         backend = self.settings("llm", "backend", default="offline")
-        overrides = self.runner.pipeline.slicing.material_overrides
-        self._settled_status = {
+        overrides = self.runner.pipeline.config.material_overrides
+        settled = {
             "version": self.plugin._plugin_version,
             "octoprint": _octoprint_version(),
             "understanding": {
@@ -97,10 +114,15 @@ class Services:
                 "model": self.settings("llm", "model", default="") if backend != "offline" else "",
                 "offline_parser": True,
             },
-            "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.runner.pipeline.slicing.slicer},
+            "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.runner.pipeline.config.slicer},
             "materials": {name: material_preset(name, overrides).to_dict() for name in MATERIALS},
+            "default_material": self.runner.pipeline.config.default_material,
             "qualities": {name: asdict(q) for name, q in QUALITIES.items()},
+            "printer_profile": self.printer.profile().to_dict(),
         }
+        with self._lock:
+            self._status_json = json.dumps(settled, separators=(",", ":")).encode()
+            self._status_version += 1
 
     def llm_config(self):
         """The configured LLM, or None for the offline parser."""
@@ -130,14 +152,14 @@ class Services:
                 self._understander = Understander(self._llm_loop, metrics=self.metrics)
             return self._understander
 
-    def understand(self, prompt: str, material: str, ctx: StageContext):
+    def understand(self, prompt: str, ctx: StageContext):
         try:
             config = self.llm_config()
         except ValueError as exc:
             # A half-configured LLM must not stop the maker: understand offline and say why.
-            spec = self.understander.understand(prompt, material, None, ctx)
+            spec = self.understander.understand(prompt, None, ctx)
             return replace(spec, notes=spec.notes + (f"the LLM is not usable ({exc}); understood offline",))
-        return self.understander.understand(prompt, material, config, ctx)
+        return self.understander.understand(prompt, config, ctx)
 
     def test_llm(self, backend: str, base_url: str, model: str, api_key: str, timeout_s: float) -> dict:
         """For the settings page's "Test connection": reachable? which models?"""
@@ -151,8 +173,14 @@ class Services:
 
     # -- what the routes show ----------------------------------------------------------------
 
-    def status(self) -> dict:
-        return dict(self._settled_status, printer=self.printer.state().to_dict(), printer_profile=self.printer.profile().to_dict())
+    def status(self) -> tuple[bytes, str]:
+        """The /status answer as JSON bytes, and its ETag. Only the live part (the printer's state
+        and the job history's health) is read per request; it is small."""
+        live = {"printer": self.printer.state().to_dict(), "jobs_problem": self.runner.store.problem}
+        live_json = json.dumps(live, separators=(",", ":")).encode()
+        settled, version = self._status_json, self._status_version
+        body = settled[:-1] + b"," + live_json[1:]
+        return body, f'"{version}-{zlib.crc32(live_json):08x}"'
 
     def metrics_snapshot(self, since: Optional[float] = None) -> dict:
         return self.metrics.snapshot(since=since)
@@ -162,6 +190,8 @@ class Services:
     def on_octoprint_event(self, event: str, payload: dict) -> None:
         if event in ("PrintStarted", "PrintDone", "PrintFailed", "PrintCancelled"):
             self.runner.on_print_event(event, payload.get("path"), payload.get("reason", ""))
+        elif event in PROFILE_EVENTS:
+            self.refresh_status()
 
 
 @dataclass

@@ -20,6 +20,7 @@ SETTINGS_DEFAULTS = {
     },
     "slicer": "auto",  # auto | prusaslicer | curaengine | builtin
     "slicer_timeout": 600,
+    "design_timeout": 120,
     "default_material": "PLA",
     "default_quality": "normal",
     "infill_percent": 20,
@@ -36,6 +37,7 @@ SETTINGS_DEFAULTS = {
 NUMBER_SETTINGS = {
     ("infill_percent",): (int, 0, 100),
     ("slicer_timeout",): (float, 10, 7200),
+    ("design_timeout",): (float, 5, 3600),
     ("max_prompt_chars",): (int, 20, 20000),
     ("max_queued_jobs",): (int, 1, 1000),
     ("max_jobs_per_minute",): (int, 1, 10000),
@@ -91,7 +93,7 @@ class AIAgentPlugin(
         return self._services
 
     def on_after_startup(self):
-        self.services  # start the sampler and resume the job history now, not on the first request
+        self.services  # noqa: B018 (start the sampler and resume the job history now, not on the first request)
 
     def on_shutdown(self):
         if self._services is not None:

@@ -17,7 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import List, Optional
+from typing import Optional
 
 METRICS_PATH = "/plugin/aiagent/performance/metrics"
 CLEAR_SCREEN = "\033[H\033[2J"
@@ -66,7 +66,7 @@ def _duration(seconds: float) -> str:
 
 def render(metrics: dict, url: str) -> str:
     at = metrics.get("at", time.time())
-    lines: List[str] = [
+    lines: list[str] = [
         f"aiagent performance  {url}  {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(at))}"
         f"  (up {_duration(at - metrics.get('started_at', at))})",
     ]
@@ -109,7 +109,7 @@ def render(metrics: dict, url: str) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Watch the aiagent plugin's performance metrics.")
     parser.add_argument("--url", required=True, help="OctoPrint base URL, e.g. http://127.0.0.1:5000")
     parser.add_argument("--api-key", required=True, help="an OctoPrint user's API key")

@@ -16,6 +16,8 @@ bash scripts/setup_venv.sh .venv/op111 "octoprint==1.11.8" ".[test]"
 bash scripts/setup_venv.sh .venv/op20 "octoprint==2.0.0rc7" ".[test]"
 
 status=0
+echo "== ruff (config: ruff.toml)"
+.venv/op111/bin/ruff check . || status=$?
 echo "== OctoPrint 1.11.8: the whole suite"
 .venv/op111/bin/python -m pytest tests -q "$@" || status=$?
 echo "== OctoPrint 2.0.0rc7: tests against the real server"

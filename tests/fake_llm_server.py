@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
-import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Optional, Union
 
@@ -133,7 +133,7 @@ class FakeLLMServer:
         with self.lock:
             return [h for h in self.hits if h.method == "POST" and h.path == path]
 
-    def __enter__(self) -> "FakeLLMServer":
+    def __enter__(self) -> FakeLLMServer:
         self._thread.start()
         return self
 

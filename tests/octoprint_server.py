@@ -84,7 +84,7 @@ class OctoPrintServer:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def create(cls, basedir: Optional[Path] = None, port: Optional[int] = None, extra_config: str = "") -> "OctoPrintServer":
+    def create(cls, basedir: Optional[Path] = None, port: Optional[int] = None, extra_config: str = "") -> OctoPrintServer:
         basedir = Path(basedir or tempfile.mkdtemp(prefix="aiagent-octoprint-"))
         basedir.mkdir(parents=True, exist_ok=True)
         server = cls(basedir=basedir, port=port or free_port())
@@ -133,7 +133,7 @@ class OctoPrintServer:
 
     # -- process -----------------------------------------------------------------------------
 
-    def start(self, timeout: float = 90.0) -> "OctoPrintServer":
+    def start(self, timeout: float = 90.0) -> OctoPrintServer:
         self.log_path = self.basedir / "serve.log"
         log = open(self.log_path, "ab")
         cmd = [sys.executable, "-m", "octoprint", "serve", "--basedir", str(self.basedir), "--host", "127.0.0.1", "--port", str(self.port)]

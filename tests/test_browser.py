@@ -9,7 +9,6 @@ history. Any JavaScript error on the page fails the test.
 from __future__ import annotations
 
 import os
-
 import re
 from pathlib import Path
 

@@ -16,10 +16,10 @@ import pytest
 import shapely
 import trimesh
 
-from octoprint_aiagent.slicing.builtin.infill import scanline_segments
-from octoprint_aiagent.slicing.builtin.layers import layer_specs
 from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
 from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.slicing.builtin.infill import scanline_segments
+from octoprint_aiagent.slicing.builtin.layers import layer_specs
 from octoprint_aiagent.slicing.profiles import SliceSettings
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,10 +9,10 @@ import math
 import numpy as np
 import pytest
 
-from octoprint_aiagent.model.errors import AgentError
-from octoprint_aiagent.model.spec import DesignSpec
 from octoprint_aiagent.cad.csg import MAX_DEPTH, MAX_NODES, PRIMITIVES, build_csg, csg_json_schema, validate_csg
 from octoprint_aiagent.cad.shapes import build_part
+from octoprint_aiagent.model.errors import AgentError
+from octoprint_aiagent.model.spec import DesignSpec
 
 BOX = {"box": {"size": [20, 20, 10], "center": True}}
 

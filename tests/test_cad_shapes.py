@@ -11,12 +11,12 @@ import shapely
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.model.errors import AgentError
-from octoprint_aiagent.model.spec import KINDS, DesignSpec, validate_spec
 from octoprint_aiagent.cad import gear as gear_profile
 from octoprint_aiagent.cad.csg import circle_segments
 from octoprint_aiagent.cad.mesh_io import read_stl, write_stl
 from octoprint_aiagent.cad.shapes import BUILDERS, LID_GAP_MM, build_part, hole_centres, lid_lip_height
+from octoprint_aiagent.model.errors import AgentError
+from octoprint_aiagent.model.spec import KINDS, DesignSpec, validate_spec
 
 from .conftest import dev_prompts
 

@@ -15,7 +15,7 @@ from octoprint_aiagent.cad.mesh_io import read_stl
 
 def cli(*args, cwd=None):
     env = dict(os.environ, AIAGENT_QUIET="1")
-    return subprocess.run([sys.executable, "-m", "octoprint_aiagent", *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env)
+    return subprocess.run([sys.executable, "-m", "octoprint_aiagent", *args], capture_output=True, text=True, timeout=300, cwd=cwd, env=env, check=False)
 
 
 def test_help_lists_the_commands():

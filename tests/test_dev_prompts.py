@@ -1,24 +1,33 @@
-"""Every dev prompt, through the real stages: offline parser -> builder -> printability."""
+"""Every dev prompt, through the real stages as the command line runs them: the offline parser,
+the builder and the printability check, up to the STL written for slicing."""
 
 from __future__ import annotations
 
 import pytest
 
-from octoprint_aiagent.language.parser import parse_prompt
-from octoprint_aiagent.agent.pipeline import design_stage
+from octoprint_aiagent.agent.job_request import JobRequest
+from octoprint_aiagent.agent.pipeline import JobOutputs, Pipeline, design_in_process
+from octoprint_aiagent.agent.understand import Understander
+from octoprint_aiagent.cad.mesh_io import read_stl
 from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.model.progress import StageContext
 
 from .conftest import dev_prompts
 
 CASES = dev_prompts()
 
 
+def designed(prompt: str, tmp_path):
+    pipeline = Pipeline(understand=lambda text, ctx: Understander(None).understand(text, None, ctx), designer=design_in_process)
+    outputs = pipeline.run(JobRequest(prompt=prompt), PrinterProfile(), tmp_path, "part", JobOutputs(), StageContext(), until="checking")
+    return read_stl(outputs.stl_path), outputs
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c["prompt"] for c in CASES])
-def test_prompt_designs_a_watertight_part_of_the_expected_size(case):
-    spec = parse_prompt(case["prompt"])
-    mesh, report = design_stage(spec, PrinterProfile())
+def test_prompt_designs_a_watertight_part_of_the_expected_size(case, tmp_path):
+    mesh, outputs = designed(case["prompt"], tmp_path)
     assert mesh.is_watertight
-    assert report.ok, report.to_dict()
+    assert outputs.report["ok"], outputs.report
     extents = sorted(float(v) for v in mesh.extents)
     for got, want in zip(extents, sorted(case["extents"])):
         assert abs(got - want) <= case["tol_mm"], (extents, case["extents"])

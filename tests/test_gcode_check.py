@@ -7,11 +7,11 @@ import math
 
 import pytest
 
+from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
+from octoprint_aiagent.model.printer import PrinterProfile
 from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.slicing import find_slicers, slice_file
 from octoprint_aiagent.slicing.gcode_check import check_gcode
-from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
-from octoprint_aiagent.model.printer import PrinterProfile
 from octoprint_aiagent.slicing.profiles import SliceSettings
 
 PLA_NORMAL = SliceSettings(PrinterProfile(), MATERIALS["PLA"], QUALITIES["normal"])
@@ -91,7 +91,7 @@ def test_good_print_passes_with_time_and_filament_from_the_moves(tmp_path):
 def test_relative_extrusion_and_g92_resets_give_the_same_filament(tmp_path):
     lines = start() + ["M83"]
     for i in range(5):
-        lines += ["G92 E0"] + [l if " E" not in l else l.split(" E")[0] + f" E{E_PER_LAYER / 4:.5f}" for l in layer(0.2 + 0.2 * i, 0)]
+        lines += ["G92 E0"] + [line if " E" not in line else line.split(" E")[0] + f" E{E_PER_LAYER / 4:.5f}" for line in layer(0.2 + 0.2 * i, 0)]
     lines += ["G1 E-0.8 F2100"] + END  # a final retraction is filament not used
     report = check(tmp_path, lines)
     assert report.ok, report.errors
@@ -164,16 +164,16 @@ def test_extrusion_before_the_nozzle_is_heated(tmp_path):
 
 
 def test_extrusion_before_the_bed_is_heated(tmp_path):
-    no_bed = [l for l in good_print() if not l.startswith(("M140 S60", "M190"))]
+    no_bed = [line for line in good_print() if not line.startswith(("M140 S60", "M190"))]
     assert_only(check(tmp_path, no_bed), "bed_heat_up")
-    not_waited = [l for l in good_print() if not l.startswith("M190")]
+    not_waited = [line for line in good_print() if not line.startswith("M190")]
     report = check(tmp_path, not_waited)
     assert report.ok and [p.rule for p in report.problems] == ["bed_wait"]
 
 
 def test_no_bed_heating_needed_without_a_heated_bed(tmp_path):
     cold = SliceSettings(PrinterProfile(heated_bed=False), MATERIALS["PLA"], QUALITIES["normal"])
-    no_bed = [l for l in good_print() if not l.startswith(("M140", "M190"))]
+    no_bed = [line for line in good_print() if not line.startswith(("M140", "M190"))]
     assert check(tmp_path, no_bed, cold).ok
     report = check(tmp_path, good_print(), cold)
     assert report.ok and "bed_not_heated" in [p.rule for p in report.problems]
@@ -205,12 +205,12 @@ def test_first_layer_at_the_wrong_height(tmp_path):
 
 
 def test_heaters_left_on_at_the_end(tmp_path):
-    assert_only(check(tmp_path, [l for l in good_print() if l != "M104 S0"]), "end_heaters")
-    assert_only(check(tmp_path, [l for l in good_print() if l != "M140 S0"]), "end_heaters")
+    assert_only(check(tmp_path, [line for line in good_print() if line != "M104 S0"]), "end_heaters")
+    assert_only(check(tmp_path, [line for line in good_print() if line != "M140 S0"]), "end_heaters")
 
 
 def test_end_without_motors_off_or_with_fan_on_warns(tmp_path):
-    lines = [l for l in good_print() if l not in ("M84", "M107")]
+    lines = [line for line in good_print() if line not in ("M84", "M107")]
     lines.insert(3, "M106 S255")
     report = check(tmp_path, lines)
     assert report.ok
@@ -229,9 +229,9 @@ def test_repeated_violations_are_counted_not_listed(tmp_path):
 
 
 def test_lower_case_and_unspaced_words_are_read(tmp_path):
-    lines = [l.lower() for l in good_print()]
+    lines = [line.lower() for line in good_print()]
     assert check(tmp_path, lines).filament_mm == pytest.approx(5 * E_PER_LAYER)
-    packed = [l.replace(" ", "") if l.startswith("G1 X") else l for l in good_print()]
+    packed = [line.replace(" ", "") if line.startswith("G1 X") else line for line in good_print()]
     assert "G1X115.000Y105.000E0.50000" in packed
     report = check(tmp_path, packed)
     assert report.ok and report.filament_mm == pytest.approx(5 * E_PER_LAYER) and report.layer_count == 5
@@ -261,7 +261,7 @@ def test_real_slicer_output_passes_and_matches_the_slicers_filament(slicer, cube
     if not find_slicers()[slicer]:
         pytest.skip(f"{slicer} is not installed here (CI installs it)")
     out = tmp_path / f"{slicer}.gcode"
-    slice_file(cube_stl, out, PLA_NORMAL, slicer, StageContext())
+    slice_file(cube_stl, out, PLA_NORMAL, slicer, StageContext(), found=find_slicers())
     report = check_gcode(out, PLA_NORMAL, 20.0)
     assert report.ok, report.errors
     assert report.layer_count == 100

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.language.grounding import CHOSEN, ground_spec
 from octoprint_aiagent.language.parser import parse_prompt
+from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.spec import DesignSpec
 
 DEV_PROMPTS = [
@@ -152,8 +152,8 @@ def test_quantity_must_match_and_material_comes_from_the_request():
         ground_spec(prompt, llm_spec(prompt, "cube", {"size": 20}, material="PETG"))
     # The request names PETG: that is the material, whatever the LLM said.
     assert ground_spec(prompt, llm_spec(prompt, "cube", {"size": 20}, material="PLA", quantity=2)).material == "PETG"
-    # The request names none: the caller's choice (in the spec) stays.
-    assert ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, material="ABS")).material == "ABS"
+    # The request names none: none yet, whatever the LLM said (the pipeline decides: with_material).
+    assert ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, material="ABS")).material is None
     # An unstated quantity is one part, whatever the LLM said.
     unstated = ground_spec("a 20mm cube", llm_spec("a 20mm cube", "cube", {"size": 20}, quantity=3))
     assert unstated.quantity == 1 and chosen(unstated) == {}
@@ -162,8 +162,8 @@ def test_quantity_must_match_and_material_comes_from_the_request():
 def test_an_llm_cannot_choose_the_material():
     from octoprint_aiagent.llm.prompting import spec_data
 
-    data = spec_data({"kind": "cube", "params": {"size": 20}, "material": "NYLON"}, "a 20mm cube", "PLA", "openai")
-    assert data["material"] == "PLA"
+    data = spec_data({"kind": "cube", "params": {"size": 20}, "material": "NYLON"}, "a 20mm cube", "openai")
+    assert data["material"] is None
 
 
 def test_the_kind_must_be_of_the_family_the_request_names():

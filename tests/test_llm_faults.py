@@ -10,8 +10,6 @@ import time
 
 import pytest
 
-from octoprint_aiagent.model.errors import AgentError, Cancelled
-from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.agent.understand import Understander
 from octoprint_aiagent.llm import prompting
 from octoprint_aiagent.llm.backends import complete_json, list_models, validate_connection
@@ -19,6 +17,8 @@ from octoprint_aiagent.llm.cache import InFlight, SpecCache, request_key
 from octoprint_aiagent.llm.config import LLMConfig, LLMError
 from octoprint_aiagent.llm.loop import LoopThread
 from octoprint_aiagent.llm.transport import _retry_after
+from octoprint_aiagent.model.errors import AgentError, Cancelled
+from octoprint_aiagent.model.progress import StageContext
 from octoprint_aiagent.perf.metrics import Metrics
 
 from .fake_llm_server import FakeLLMServer, Reply, free_port, ollama_reply, openai_reply
@@ -249,31 +249,31 @@ def test_system_prompt_describes_every_kind():
 )
 def test_rejected_answers_fall_back_to_the_offline_parser_with_a_note(loop, server, answer, reason):
     server.handler = lambda r: openai_reply(answer)
-    spec = Understander(loop).understand("a 20mm cube", "PLA", config_for(server.url), StageContext())
+    spec = Understander(loop).understand("a 20mm cube", config_for(server.url), StageContext())
     assert spec.backend == "offline" and spec.kind == "cube" and spec.params["size"] == 20
     (note,) = [n for n in spec.notes if n.startswith("the LLM answer was not used")]
     assert reason in note and note.endswith("understood offline")
 
 
 def test_accepted_answer_is_the_llms(loop, server):
-    spec = Understander(loop).understand("a 20mm cube", "PETG", config_for(server.url), StageContext())
-    assert spec.backend == "openai" and spec.params["size"] == 20 and spec.material == "PETG"
+    spec = Understander(loop).understand("a 20mm cube", config_for(server.url), StageContext())
+    assert spec.backend == "openai" and spec.params["size"] == 20 and spec.material is None
     assert not any("not used" in n for n in spec.notes)
 
 
 def test_unreachable_llm_falls_back_with_a_note(loop):
-    spec = Understander(loop).understand("a 20mm cube", "PLA", config_for(f"http://127.0.0.1:{free_port()}"))
+    spec = Understander(loop).understand("a 20mm cube", config_for(f"http://127.0.0.1:{free_port()}"))
     assert spec.backend == "offline" and any("cannot connect" in n for n in spec.notes)
 
 
 def test_no_config_means_offline_without_a_call(loop, server):
-    spec = Understander(loop).understand("a 20mm cube", "PLA", None)
+    spec = Understander(loop).understand("a 20mm cube", None)
     assert spec.backend == "offline" and not server.hits and not loop.running
 
 
 def test_neither_understands_names_both_reasons(loop):
     with pytest.raises(AgentError) as caught:
-        Understander(loop).understand("make me something nice", "PLA", config_for(f"http://127.0.0.1:{free_port()}"))
+        Understander(loop).understand("make me something nice", config_for(f"http://127.0.0.1:{free_port()}"))
     error = caught.value
     assert error.stage == "understanding" and error.reason == "failed"
     assert "cannot connect" in error.message and "offline parser" in error.message
@@ -288,7 +288,7 @@ def test_cancel_while_waiting_for_the_llm(loop, server):
 
     def run():
         try:
-            understander.understand("a 20mm cube", "PLA", config_for(server.url), ctx)
+            understander.understand("a 20mm cube", config_for(server.url), ctx)
         except Exception as exc:  # noqa: BLE001 - the test inspects it
             result["error"] = exc
 
@@ -301,7 +301,7 @@ def test_cancel_while_waiting_for_the_llm(loop, server):
     release.set()
     assert isinstance(result.get("error"), Cancelled)
     # The cancel reaches the loop thread asynchronously; the call must then be gone, not left running.
-    key = request_key("a 20mm cube", "PLA", "openai", server.url, "fake")
+    key = request_key("a 20mm cube", "openai", server.url, "fake")
     deadline = time.monotonic() + 5
     while understander.inflight.waiting(key) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -327,8 +327,8 @@ def test_identical_concurrent_requests_share_one_call(loop, server):
     understander = Understander(loop, metrics)
     config = config_for(server.url)
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        futures = [pool.submit(understander.understand, "a 20mm cube", "PLA", config, StageContext()) for _ in range(10)]
-        key = request_key("a 20mm cube", "PLA", "openai", server.url, "fake")
+        futures = [pool.submit(understander.understand, "a 20mm cube", config, StageContext()) for _ in range(10)]
+        key = request_key("a 20mm cube", "openai", server.url, "fake")
         deadline = time.monotonic() + 10  # a bound, so that broken sharing fails instead of hanging
         while understander.inflight.waiting(key) < 10 and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -342,8 +342,8 @@ def test_identical_concurrent_requests_share_one_call(loop, server):
 def test_repeat_is_a_cache_hit(loop, server):
     metrics = Metrics()
     understander = Understander(loop, metrics)
-    first = understander.understand("a 20mm cube", "PLA", config_for(server.url))
-    again = understander.understand("A  20mm   CUBE", "PLA", config_for(server.url))
+    first = understander.understand("a 20mm cube", config_for(server.url))
+    again = understander.understand("A  20mm   CUBE", config_for(server.url))
     assert len(server.posts(CHAT)) == 1
     assert again.params == first.params and again.prompt == "A  20mm   CUBE"
     assert understander.cache.stats()["hits"] == 1

@@ -12,13 +12,13 @@ import json
 
 import pytest
 
-from octoprint_aiagent.model.progress import StageContext
-from octoprint_aiagent.model.spec import KINDS
 from octoprint_aiagent.agent.understand import Understander
 from octoprint_aiagent.llm import prompting
 from octoprint_aiagent.llm.backends import complete_json, validate_connection
 from octoprint_aiagent.llm.config import LLMConfig, LLMError
 from octoprint_aiagent.llm.loop import LoopThread
+from octoprint_aiagent.model.progress import StageContext
+from octoprint_aiagent.model.spec import KINDS
 from octoprint_aiagent.perf.metrics import Metrics
 
 from .llama_server import SMOL_MODEL, TINY_MODEL, LlamaServer, missing
@@ -106,7 +106,7 @@ def test_smollm2_answers_our_spec_schema(smol, loop):
 def test_smollm2_understanding_is_grounded(smol, loop, prompt, kind, params):
     metrics = Metrics()
     config = LLMConfig("openai", smol.url, "smollm2", timeout_s=60)
-    spec = Understander(loop, metrics).understand(prompt, "PLA", config, StageContext())
+    spec = Understander(loop, metrics).understand(prompt, config, StageContext())
     # Whatever the model said, the sizes in the spec are the prompt's: either its answer passed
     # grounding, or it was set aside with a note and the offline parser's spec was used.
     assert spec.kind == kind and {k: spec.params[k] for k in params} == params

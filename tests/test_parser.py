@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.language.parser import parse_prompt
+from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.spec import KINDS
 
 DEV_PROMPTS = [
@@ -255,12 +255,13 @@ def test_unseen_phrasings(case):
     # everything the prompt did not state is a catalogue default, listed as an assumption
     assert assumed == set(spec.params) - set(params)
     assert spec.quantity == order.get("quantity", 1)
-    assert spec.material == order.get("material", "PLA")
+    assert spec.material == order.get("material")  # None: the request names none; the pipeline decides
 
 
-def test_default_material_comes_from_the_caller():
-    assert parse_prompt("a 20 mm cube", default_material="petg").material == "PETG"
-    assert parse_prompt("a 20 mm cube in ABS", default_material="PETG").material == "ABS"
+def test_the_material_is_the_one_the_request_names_or_none():
+    assert parse_prompt("a 20 mm cube in ABS").material == "ABS"
+    assert parse_prompt("a petg 20 mm cube").material == "PETG"
+    assert parse_prompt("a 20 mm cube").material is None
 
 
 def test_notes_say_how_sizes_were_read():
@@ -275,7 +276,7 @@ def test_notes_say_how_sizes_were_read():
 REFUSED = [
     ("", "empty"),
     ("   \n\t ", "empty"),
-    ("x" * 2001, "too long"),
+    ("x" * 2001, "did not understand what object"),  # long, but the length is the entry points' limit
     ("20 30 40", "no words"),
     ("!!!!", "no words"),
     ("hello there", "did not understand what object"),

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import trimesh
 
-from octoprint_aiagent.model.errors import AgentError
-from octoprint_aiagent.model.spec import DesignSpec
 from octoprint_aiagent.cad.csg import build_csg
 from octoprint_aiagent.cad.printability import COPY_GAP_MM, prepare_for_print
 from octoprint_aiagent.cad.shapes import build_part
+from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.printer import PrinterProfile, parse_bed
+from octoprint_aiagent.model.spec import DesignSpec
 
 PRINTER = PrinterProfile(name="test printer")  # 220 x 220 x 250, 0.4 mm nozzle
 

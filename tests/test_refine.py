@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.language.parser import parse_prompt
 from octoprint_aiagent.language.refine import refine_spec
+from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.spec import DesignSpec
 
 CYLINDER = "a cylinder 30mm diameter 10mm tall"

@@ -10,10 +10,10 @@ import threading
 import pytest
 
 from octoprint_aiagent.model.errors import AgentError, Cancelled
-from octoprint_aiagent.model.progress import StageContext
-from octoprint_aiagent.slicing import choose_slicer, cura, find_slicers, slice_file
 from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
 from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.model.progress import StageContext
+from octoprint_aiagent.slicing import choose_slicer, cura, find_slicers, slice_file
 from octoprint_aiagent.slicing.profiles import SliceSettings
 
 trimesh = pytest.importorskip("trimesh")
@@ -94,7 +94,7 @@ def test_slices_a_part_into_checked_gcode_on_the_bed_centre(slicer, part, height
     need(slicer)
     progress = []
     out = tmp_path / f"{part}.gcode"
-    result = slice_file(stls[part], out, PLA_NORMAL, slicer, StageContext(on_progress=lambda *a: progress.append(a)))
+    result = slice_file(stls[part], out, PLA_NORMAL, slicer, StageContext(on_progress=lambda *a: progress.append(a)), found=find_slicers())
     report = result.report
     assert out.is_file() and result.gcode_path == str(out) and result.slicer == slicer
     assert report.ok, report.errors
@@ -121,7 +121,7 @@ def test_centre_origin_round_bed_without_heating(slicer, stls, tmp_path):
     need(slicer)
     delta = PrinterProfile(bed_x=180, bed_y=180, height=300, bed_shape="circular", origin="center", heated_bed=False)
     settings = SliceSettings(delta, MATERIALS["PETG"], QUALITIES["fine"], infill_percent=10)
-    result = slice_file(stls["cylinder"], tmp_path / "c.gcode", settings, slicer, StageContext())
+    result = slice_file(stls["cylinder"], tmp_path / "c.gcode", settings, slicer, StageContext(), found=find_slicers())
     report = result.report
     assert report.ok, report.errors
     (x0, y0, _), (x1, y1, _) = report.bounds
@@ -136,7 +136,7 @@ def test_a_part_larger_than_the_bed_is_refused_before_slicing(slicer, tmp_path):
     need(slicer)
     stl = write(on_bed(trimesh.creation.box((240, 20, 10))), tmp_path / "long.stl")
     with pytest.raises(AgentError) as err:
-        slice_file(stl, tmp_path / "long.gcode", PLA_NORMAL, slicer, StageContext())
+        slice_file(stl, tmp_path / "long.gcode", PLA_NORMAL, slicer, StageContext(), found=find_slicers())
     assert err.value.reason == "invalid"
     assert "240.0 x 20.0 x 10.0 mm" in err.value.message and "220 x 220 mm" in err.value.message
     assert not (tmp_path / "long.gcode").exists() and leftovers(tmp_path) == []
@@ -148,11 +148,11 @@ def test_a_part_whose_skirt_leaves_the_bed_is_caught_in_the_gcode(slicer, tmp_pa
     # The part fits (218 mm on a 220 mm bed) but its skirt, 3 mm away, cannot: only the G-code shows it.
     stl = write(on_bed(trimesh.creation.box((218, 30, 0.6))), tmp_path / "wide.stl")
     with pytest.raises(AgentError) as err:
-        slice_file(stl, tmp_path / "wide.gcode", PLA_NORMAL, slicer, StageContext())
+        slice_file(stl, tmp_path / "wide.gcode", PLA_NORMAL, slicer, StageContext(), found=find_slicers())
     assert err.value.reason == "invalid" and "leaves the 220 x 220 mm bed" in err.value.message
     assert not (tmp_path / "wide.gcode").exists() and leftovers(tmp_path) == []
     no_skirt = SliceSettings(PrinterProfile(), MATERIALS["PLA"], QUALITIES["normal"], skirt=False)
-    assert slice_file(stl, tmp_path / "wide.gcode", no_skirt, slicer, StageContext()).report.ok
+    assert slice_file(stl, tmp_path / "wide.gcode", no_skirt, slicer, StageContext(), found=find_slicers()).report.ok
 
 
 @pytest.mark.parametrize("slicer", EXTERNAL)
@@ -162,7 +162,7 @@ def test_an_open_mesh_is_refused(slicer, tmp_path):
     box.update_faces([i != 0 for i in range(len(box.faces))])  # one triangle missing
     stl = write(box, tmp_path / "open.stl")
     with pytest.raises(AgentError) as err:
-        slice_file(stl, tmp_path / "open.gcode", PLA_NORMAL, slicer, StageContext())
+        slice_file(stl, tmp_path / "open.gcode", PLA_NORMAL, slicer, StageContext(), found=find_slicers())
     assert err.value.reason == "invalid" and "not closed (3 edges" in err.value.message
     assert not (tmp_path / "open.gcode").exists()
 
@@ -173,7 +173,7 @@ def test_a_part_off_centre_is_still_printed_on_the_bed_centre(slicer, tmp_path):
     cube = trimesh.creation.box((20, 20, 20))
     cube.apply_translation((500, -300, 40))  # far off the bed and floating: slicers lay it down
     stl = write(cube, tmp_path / "far.stl")
-    report = slice_file(stl, tmp_path / "far.gcode", PLA_NORMAL, slicer, StageContext()).report
+    report = slice_file(stl, tmp_path / "far.gcode", PLA_NORMAL, slicer, StageContext(), found=find_slicers()).report
     assert report.ok, report.errors
     (x0, _, z0), (x1, _, _) = report.bounds
     assert (x0 + x1) / 2 == pytest.approx(110, abs=0.5) and z0 == pytest.approx(0.2)
@@ -189,7 +189,7 @@ def test_cancel_stops_a_real_slicer(slicer, tmp_path):
     canceller = threading.Thread(target=lambda: started.wait(120) and ctx.cancel())
     canceller.start()
     with pytest.raises(Cancelled):
-        slice_file(stl, tmp_path / "torus.gcode", PLA_NORMAL, slicer, ctx)
+        slice_file(stl, tmp_path / "torus.gcode", PLA_NORMAL, slicer, ctx, found=find_slicers())
     canceller.join()
     assert started.is_set()
     assert not (tmp_path / "torus.gcode").exists() and leftovers(tmp_path) == []

@@ -13,10 +13,10 @@ import psutil
 import pytest
 
 from octoprint_aiagent.model.errors import AgentError, Cancelled
-from octoprint_aiagent.model.progress import StageContext
-from octoprint_aiagent.slicing import slice_file
 from octoprint_aiagent.model.materials import MATERIALS, QUALITIES
 from octoprint_aiagent.model.printer import PrinterProfile
+from octoprint_aiagent.model.progress import StageContext
+from octoprint_aiagent.slicing import find_slicers, slice_file
 from octoprint_aiagent.slicing.profiles import SliceSettings
 from octoprint_aiagent.slicing.runner import NICENESS, run_command
 
@@ -184,7 +184,7 @@ def test_a_crashing_slicer_leaves_no_gcode(tmp_path, cube_stl, fake_prusa):
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     with pytest.raises(AgentError) as err:
-        slice_file(cube_stl, out_dir / "part.gcode", SETTINGS, "prusaslicer", StageContext())
+        slice_file(cube_stl, out_dir / "part.gcode", SETTINGS, "prusaslicer", StageContext(), found=find_slicers())
     assert err.value.reason == "failed"
     assert "PrusaSlicer exited with code 1: std::bad_alloc" in err.value.message
     assert leftovers(out_dir) == []
@@ -193,7 +193,7 @@ def test_a_crashing_slicer_leaves_no_gcode(tmp_path, cube_stl, fake_prusa):
 def test_a_slicer_that_writes_nothing_is_an_error(tmp_path, cube_stl, fake_prusa):
     fake_prusa('print("all good")\n')
     with pytest.raises(AgentError) as err:
-        slice_file(cube_stl, tmp_path / "part.gcode", SETTINGS, "prusaslicer", StageContext())
+        slice_file(cube_stl, tmp_path / "part.gcode", SETTINGS, "prusaslicer", StageContext(), found=find_slicers())
     assert "PrusaSlicer finished but wrote no G-code: all good" in err.value.message
     assert leftovers(tmp_path) == []
 
@@ -205,7 +205,7 @@ def test_gcode_that_fails_the_check_is_not_kept(tmp_path, cube_stl, fake_prusa):
             f.write("G28\\nG1 Z0.2\\nG1 X100 Y100\\nG1 X120 Y100 E1\\n")
     """)  # fmt: skip
     with pytest.raises(AgentError) as err:
-        slice_file(cube_stl, tmp_path / "part.gcode", SETTINGS, "prusaslicer", StageContext())
+        slice_file(cube_stl, tmp_path / "part.gcode", SETTINGS, "prusaslicer", StageContext(), found=find_slicers())
     assert err.value.reason == "failed"
     assert "fails its check" in err.value.message and "before the nozzle was heated" in err.value.message
     assert leftovers(tmp_path) == []
@@ -214,7 +214,7 @@ def test_gcode_that_fails_the_check_is_not_kept(tmp_path, cube_stl, fake_prusa):
 def test_slice_file_times_out_and_cleans_up(tmp_path, cube_stl, fake_prusa):
     fake_prusa("time.sleep(600)\n")
     with pytest.raises(AgentError) as err:
-        slice_file(cube_stl, tmp_path / "part.gcode", SETTINGS, "prusaslicer", StageContext(), timeout_s=1)
+        slice_file(cube_stl, tmp_path / "part.gcode", SETTINGS, "prusaslicer", StageContext(), timeout_s=1, found=find_slicers())
     assert "did not finish within 1 s" in err.value.message
     assert leftovers(tmp_path) == []
 
@@ -233,7 +233,7 @@ def test_builtin_slicer_runs_as_a_subprocess_and_gets_a_centred_part(tmp_path):
     stl = tmp_path / "off.stl"
     cube.export(str(stl))
     progress = []
-    result = slice_file(stl, tmp_path / "off.gcode", SETTINGS, "builtin", StageContext(on_progress=lambda *a: progress.append(a)))
+    result = slice_file(stl, tmp_path / "off.gcode", SETTINGS, "builtin", StageContext(on_progress=lambda *a: progress.append(a)), found=find_slicers())
     assert result.report.ok, result.report.errors
     (x0, y0, z0), (x1, y1, _) = result.report.bounds
     assert (x0 + x1) / 2 == pytest.approx(110, abs=0.5) and (y0 + y1) / 2 == pytest.approx(110, abs=0.5)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Mapping, Optional
+from typing import Optional
 
 from ..model.errors import AgentError
+from ..model.materials import MATERIALS, QUALITIES
+from ..model.values import is_whole
 
 FIELDS = {"prompt", "spec", "csg", "material", "quality", "infill_percent", "print"}
 
@@ -17,7 +20,7 @@ class JobRequest:
     prompt: str = ""
     spec: Optional[dict] = None
     csg: Optional[dict] = None
-    material: str = "PLA"
+    material: Optional[str] = None  # chosen explicitly; None: as the request's words say, else the default
     quality: str = "normal"
     infill_percent: int = 20
 
@@ -25,8 +28,11 @@ class JobRequest:
         return asdict(self)
 
 
-def parse_job_request(body, defaults: Mapping, max_prompt_chars: int = 2000) -> tuple[JobRequest, bool]:
-    """JSON body of ``POST /jobs`` -> (request, print requested). Raises AgentError("request", ...)."""
+def parse_job_request(body, defaults: Mapping, max_prompt_chars: int) -> tuple[JobRequest, bool]:
+    """JSON body of ``POST /jobs`` -> (request, print requested). Raises AgentError("request", ...).
+
+    ``defaults`` holds the settings' quality and infill; the material has no default here: an
+    absent one is decided with the spec (``pipeline.with_material``)."""
     if not isinstance(body, Mapping):
         raise AgentError("request", "the request body must be a JSON object")
     unknown = set(body) - FIELDS
@@ -38,18 +44,21 @@ def parse_job_request(body, defaults: Mapping, max_prompt_chars: int = 2000) -> 
     prompt = body.get("prompt", "")
     if not isinstance(prompt, str):
         raise AgentError("request", "'prompt' must be a string")
-    if len(prompt) > max_prompt_chars:
-        raise AgentError("request", f"the prompt is {len(prompt)} characters; the limit is {max_prompt_chars}")
+    check_prompt_length(prompt, max_prompt_chars)
     for key in ("spec", "csg"):
         if body.get(key) is not None and not isinstance(body[key], Mapping):
             raise AgentError("request", f"'{key}' must be a JSON object")
-    material = body.get("material", defaults.get("material", "PLA"))
+    material = body.get("material") or None
     quality = body.get("quality", defaults.get("quality", "normal"))
     infill = body.get("infill_percent", defaults.get("infill_percent", 20))
-    for key, value in (("material", material), ("quality", quality)):
+    for key, value in (("material", material or ""), ("quality", quality)):
         if not isinstance(value, str):
             raise AgentError("request", f"'{key}' must be a string")
-    if not isinstance(infill, int) or isinstance(infill, bool) or not 0 <= infill <= 100:
+    if material is not None and material.upper() not in MATERIALS:
+        raise AgentError("request", f"unknown material {material!r}", hint=f"choose one of {', '.join(MATERIALS)}, or leave it out")
+    if quality.lower() not in QUALITIES:
+        raise AgentError("request", f"unknown quality {quality!r}", hint=f"choose one of {', '.join(QUALITIES)}")
+    if not is_whole(infill) or not 0 <= infill <= 100:
         raise AgentError("request", "'infill_percent' must be a whole number from 0 to 100")
     print_after = body.get("print", False)
     if not isinstance(print_after, bool):
@@ -58,8 +67,15 @@ def parse_job_request(body, defaults: Mapping, max_prompt_chars: int = 2000) -> 
         prompt=prompt,
         spec=dict(body["spec"]) if body.get("spec") is not None else None,
         csg=dict(body["csg"]) if body.get("csg") is not None else None,
-        material=material.upper(),
+        material=material.upper() if material else None,
         quality=quality.lower(),
-        infill_percent=infill,
+        infill_percent=int(infill),
     )
     return request, print_after
+
+
+def check_prompt_length(text: str, max_chars: int, what: str = "prompt") -> None:
+    """The one prompt length limit (the ``max_prompt_chars`` setting), for every entry point."""
+    if len(text) > max_chars:
+        raise AgentError("request", f"the {what} is {len(text)} characters; the limit is {max_chars}",
+                         hint="describe one part in a sentence or two")

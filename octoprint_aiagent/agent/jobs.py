@@ -3,11 +3,16 @@
 Reads come from memory. Writes are queued to one writer thread that commits them in batches, so
 request threads never wait on the disk. On start, a job that was mid-stage when OctoPrint stopped
 is marked failed ("interrupted by restart"): never lost, never stuck.
+
+A store that cannot write (disk full, database locked, removed) says so: ``problem`` holds the
+reason, new jobs are refused with it, and the writer keeps the unwritten changes and retries, so
+that nothing is lost once the disk can take them again.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import sqlite3
 import threading
@@ -15,6 +20,10 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
+
+RETRY_FIRST_S = 0.5
+RETRY_MAX_S = 10.0
+_log = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("queued", "understanding", "designing", "checking", "slicing", "printing")
 FINAL_STATES = ("ready", "done", "failed", "cancelled")
@@ -52,19 +61,20 @@ class Job:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Job":
+    def from_dict(cls, data: dict) -> Job:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 class JobStore:
-    def __init__(self, path: str, keep: int = 500):
+    def __init__(self, path: str, keep: int = 500, busy_timeout_s: float = 30.0):
         self._path = path
         self._keep = keep
+        self._busy_timeout_s = busy_timeout_s
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
-        self._writes: "queue.Queue" = queue.Queue()
+        self._writes: queue.Queue = queue.Queue()
+        self._problem: Optional[str] = None
         db = self._connect()
-        db.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, created REAL, data TEXT NOT NULL)")
         for (data,) in db.execute("SELECT data FROM jobs ORDER BY created"):
             job = Job.from_dict(json.loads(data))
             self._jobs[job.id] = job
@@ -74,9 +84,10 @@ class JobStore:
         self._writer.start()
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self._path, timeout=30)
+        db = sqlite3.connect(self._path, timeout=self._busy_timeout_s)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY, created REAL, data TEXT NOT NULL)")
         return db
 
     # -- reads (memory) ----------------------------------------------------------------------
@@ -140,54 +151,83 @@ class JobStore:
             interrupted.append(self.put(replace(job, state="failed", error=error, message="interrupted by restart")))
         return interrupted
 
-    def flush(self, timeout: float = 10.0) -> None:
-        """Wait until every write queued so far is on disk."""
+    @property
+    def problem(self) -> Optional[str]:
+        """Why the store cannot write now, or None when it can."""
+        if not self._writer.is_alive():
+            return "the job history writer has stopped; restart OctoPrint"
+        return self._problem
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every write queued so far is on disk; False if that did not happen in time."""
         done = threading.Event()
         self._writes.put(("flush", done))
-        done.wait(timeout)
+        return done.wait(timeout)
 
     def close(self) -> None:
-        self.flush()
+        if not self.flush():
+            _log.warning("Job history: %s; the last changes were not saved", self.problem or "the writer did not finish")
         self._writes.put(("stop", None))
         self._writer.join(10)
 
     def _write_loop(self) -> None:
+        pending: dict[str, Optional[Job]] = {}  # written yet: job id -> latest state (None: delete)
+        waiting: list[threading.Event] = []  # flushes that wait for ``pending`` to land
+        retry_s = RETRY_FIRST_S
+        stop = False
+        while True:
+            try:  # while writes fail, wake up to retry even if nothing new arrives
+                batch = [self._writes.get(timeout=retry_s if pending else None)]
+            except queue.Empty:
+                batch = []
+            time.sleep(0.05)  # let a burst of updates from one stage land in one transaction
+            while True:
+                try:
+                    batch.append(self._writes.get_nowait())
+                except queue.Empty:
+                    break
+            for op, arg in batch:
+                if op == "put":
+                    pending[arg.id] = arg
+                elif op == "delete":
+                    pending[arg] = None
+                elif op == "flush":
+                    waiting.append(arg)
+                else:
+                    stop = True
+            try:
+                self._apply(pending)
+            except (sqlite3.Error, OSError) as exc:
+                if self._problem is None:
+                    _log.error("Job history: cannot write %s: %s; retrying", self._path, exc)
+                self._problem = f"the job history cannot be saved ({exc})"
+                if stop:
+                    return  # OctoPrint is stopping: the jobs still in memory are all that is left
+                retry_s = min(RETRY_MAX_S, retry_s * 2)
+                continue
+            if self._problem is not None:
+                _log.info("Job history: writing again")
+            self._problem, retry_s = None, RETRY_FIRST_S
+            pending.clear()
+            for event in waiting:
+                event.set()
+            waiting.clear()
+            if stop:
+                return
+
+    def _apply(self, changes: dict) -> None:
+        if not changes:
+            return
         db = self._connect()
         try:
-            while True:
-                batch = [self._writes.get()]
-                time.sleep(0.05)  # let a burst of updates from one stage land in one transaction
-                while True:
-                    try:
-                        batch.append(self._writes.get_nowait())
-                    except queue.Empty:
-                        break
-                if self._apply(db, batch):
-                    return
+            with db:
+                for job_id, job in changes.items():
+                    if job is None:
+                        db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+                    else:
+                        db.execute(
+                            "INSERT OR REPLACE INTO jobs (id, created, data) VALUES (?, ?, ?)",
+                            (job.id, job.created, json.dumps(job.to_dict())),
+                        )
         finally:
             db.close()
-
-    def _apply(self, db: sqlite3.Connection, batch: list) -> bool:
-        latest: dict[str, Optional[Job]] = {}
-        events, stop = [], False
-        for op, arg in batch:
-            if op == "put":
-                latest[arg.id] = arg
-            elif op == "delete":
-                latest[arg] = None
-            elif op == "flush":
-                events.append(arg)
-            else:
-                stop = True
-        with db:
-            for job_id, job in latest.items():
-                if job is None:
-                    db.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
-                else:
-                    db.execute(
-                        "INSERT OR REPLACE INTO jobs (id, created, data) VALUES (?, ?, ?)",
-                        (job.id, job.created, json.dumps(job.to_dict())),
-                    )
-        for event in events:
-            event.set()
-        return stop

@@ -2,27 +2,31 @@
 
 The pipeline only sequences stages, times them, reports progress and honours cancel. Each stage
 writes what it produced into ``JobOutputs`` as soon as it has it, so a later failure never loses
-the spec, the report or the model made before it.
+the spec, the report or the model made before it. The command line and the plugin run this same
+sequence; only the designer differs (in process for the command line, the design worker process
+in OctoPrint).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Optional
+from typing import Callable, Optional
 
-from ..model.materials import material_preset, quality_preset
-from ..model.printer import PrinterProfile
-from ..slicing.profiles import SliceSettings
 from ..model.errors import AgentError
-from .job_request import JobRequest
+from ..model.materials import DEFAULT_MATERIAL, material_preset, quality_preset
+from ..model.printer import PrinterProfile
 from ..model.progress import StageContext
-from ..model.spec import DesignSpec
+from ..model.spec import Assumption, DesignSpec
+from ..slicing.profiles import SliceSettings
+from .job_request import JobRequest
 
 STAGES = ("understanding", "designing", "checking", "slicing")
 
-Understand = Callable[[str, str, StageContext], DesignSpec]  # (prompt, material, ctx) -> spec
+Understand = Callable[[str, StageContext], DesignSpec]  # (prompt, ctx) -> spec
+Designer = Callable[[DesignSpec, PrinterProfile, str, StageContext], dict]  # -> printability report
 
 
 @dataclass
@@ -48,49 +52,69 @@ class JobOutputs:
 
 
 @dataclass(frozen=True)
-class SlicingConfig:
+class PipelineConfig:
+    """What the settings say about running the stages."""
+
     slicer: str = "auto"
-    found: Mapping[str, Optional[str]] = field(default_factory=dict)
+    found: Mapping[str, Optional[str]] = field(default_factory=dict)  # slicing.find_slicers()
     material_overrides: Mapping[str, Mapping] = field(default_factory=dict)
-    timeout_s: float = 600.0
+    default_material: str = DEFAULT_MATERIAL
+    slicer_timeout_s: float = 600.0
+    design_timeout_s: float = 120.0
 
 
 # -- stages ----------------------------------------------------------------------------------
 
 
-def understand_stage(request: JobRequest, understand: Understand, ctx: StageContext) -> DesignSpec:
+def understand_stage(request: JobRequest, understand: Understand, config: PipelineConfig, ctx: StageContext) -> DesignSpec:
     if request.spec is not None:
-        data = dict(request.spec)
-        data.setdefault("material", request.material)
-        data.setdefault("backend", "user")
-        return DesignSpec.from_dict(data)
-    if request.csg is not None:
-        return DesignSpec.from_dict({"kind": "csg", "csg": request.csg, "material": request.material, "backend": "user"})
-    return understand(request.prompt, request.material, ctx)
+        spec = DesignSpec.from_dict(dict(request.spec, backend=request.spec.get("backend") or "user"))
+    elif request.csg is not None:
+        spec = DesignSpec.from_dict({"kind": "csg", "csg": request.csg, "backend": "user"})
+    else:
+        spec = understand(request.prompt, ctx)
+    return with_material(spec, request.material, config.default_material)
 
 
-def design_stage(spec: DesignSpec, printer: PrinterProfile):
-    """Spec -> (mesh ready to print, printability report). Raises AgentError if it cannot print."""
-    from ..cad.printability import prepare_for_print
-    from ..cad.shapes import build_part
+def with_material(spec: DesignSpec, chosen: Optional[str], default: str) -> DesignSpec:
+    """The material comes from one place, the spec, decided here in this order: the one chosen
+    in the request's ``material`` field, else the one the request's words name, else the default.
+    Everything downstream (slicing, the G-code check, the print dialog) reads ``spec.material``."""
+    if chosen:
+        chosen = material_preset(chosen).name
+        if spec.material and spec.material != chosen:
+            note = f"the request says {spec.material}; {chosen} was chosen in the material field and is used"
+            return spec.with_changes(material=chosen, notes=spec.notes + (note,))
+        return spec.with_changes(material=chosen)
+    if spec.material:
+        return spec
+    reason = "default: the request names no material"
+    return spec.with_changes(material=material_preset(default).name, assumptions=spec.assumptions + (Assumption("material", default, reason),))
 
-    mesh = build_part(spec)
-    return prepare_for_print(mesh, printer, quantity=spec.quantity)
+
+def design_in_process(spec: DesignSpec, printer: PrinterProfile, stl_path: str, ctx: StageContext) -> dict:
+    from .design import design_part
+
+    return design_part(spec.to_dict(), printer.to_dict(), stl_path, report=lambda f, m: ctx.report("designing", f, m))
 
 
-def slice_settings(material: str, quality: str, infill_percent: int, printer: PrinterProfile, config: SlicingConfig) -> SliceSettings:
-    if not isinstance(infill_percent, int) or isinstance(infill_percent, bool) or not 0 <= infill_percent <= 100:
-        raise AgentError("slicing", f"infill must be a whole percentage from 0 to 100, not {infill_percent!r}")
+def check_stage(report: dict) -> None:
+    if not report["ok"]:
+        errors = [c["message"] for c in report["checks"] if c["level"] == "error"]
+        raise AgentError("checking", "the part cannot be printed: " + "; ".join(errors))
+
+
+def slice_settings(spec: DesignSpec, quality: str, infill_percent: int, printer: PrinterProfile, config: PipelineConfig) -> SliceSettings:
     return SliceSettings(
         printer=printer,
-        material=material_preset(material, config.material_overrides),
+        material=material_preset(spec.material, config.material_overrides),
         quality=quality_preset(quality),
         infill_percent=infill_percent,
     )
 
 
-def slice_stage(stl_path: str, gcode_path: str, settings: SliceSettings, config: SlicingConfig, ctx: StageContext):
-    """STL -> checked G-code. Returns (SliceResult, GcodeReport); no G-code file is left on failure.
+def slice_stage(stl_path: str, gcode_path: str, settings: SliceSettings, config: PipelineConfig, ctx: StageContext, model_height: float):
+    """STL made by the design stage -> checked G-code (a SliceResult); no G-code file on failure.
 
     ``slice_file`` checks the G-code against the bed and the material before it puts the file in
     place, so a G-code file that exists here has passed that check.
@@ -98,8 +122,8 @@ def slice_stage(stl_path: str, gcode_path: str, settings: SliceSettings, config:
     from ..slicing import choose_slicer, slice_file
 
     slicer = choose_slicer(config.slicer, config.found)
-    result = slice_file(stl_path, gcode_path, settings, slicer, ctx, timeout_s=config.timeout_s)
-    return result, result.report
+    return slice_file(stl_path, gcode_path, settings, slicer, ctx, found=config.found,
+                      timeout_s=config.slicer_timeout_s, model_height=model_height)
 
 
 # -- the pipeline ----------------------------------------------------------------------------
@@ -108,34 +132,35 @@ def slice_stage(stl_path: str, gcode_path: str, settings: SliceSettings, config:
 @dataclass
 class Pipeline:
     understand: Understand
-    slicing: SlicingConfig
+    designer: Designer
+    config: PipelineConfig = field(default_factory=PipelineConfig)
     on_stage_done: Callable[[str, float], None] = lambda stage, seconds: None
 
-    def run(self, request: JobRequest, printer: PrinterProfile, workdir: Path, name: str, outputs: JobOutputs, ctx: StageContext) -> JobOutputs:
-        from ..cad.mesh_io import write_stl
-
-        settings = slice_settings(request.material, request.quality, request.infill_percent, printer, self.slicing)
-
+    def run(self, request: JobRequest, printer: PrinterProfile, workdir: Path, name: str, outputs: JobOutputs,
+            ctx: StageContext, until: str = "slicing") -> JobOutputs:
+        """Run the stages up to and including ``until``."""
+        config = self.config  # one consistent view, even if the settings change meanwhile
         with self._stage("understanding", outputs, ctx):
-            outputs.spec = understand_stage(request, self.understand, ctx)
+            outputs.spec = understand_stage(request, self.understand, config, ctx)
+        if until == "understanding":
+            return outputs
 
         with self._stage("designing", outputs, ctx):
-            mesh, report = design_stage(outputs.spec, printer)
-            outputs.report = report.to_dict()
             stl_path = str(Path(workdir) / f"{name}.stl")
-            write_stl(mesh, stl_path)
+            outputs.report = self.designer(outputs.spec, printer, stl_path, ctx)
             outputs.stl_path = stl_path
 
         with self._stage("checking", outputs, ctx):
-            if not report.ok:
-                errors = [c.message for c in report.checks if c.level == "error"]
-                raise AgentError("checking", "the part cannot be printed: " + "; ".join(errors))
+            check_stage(outputs.report)
+        if until == "checking":
+            return outputs
 
         with self._stage("slicing", outputs, ctx):
+            settings = slice_settings(outputs.spec, request.quality, request.infill_percent, printer, config)
             gcode_path = str(Path(workdir) / f"{name}.gcode")
-            result, gcode = slice_stage(stl_path, gcode_path, settings, self.slicing, ctx)
+            result = slice_stage(outputs.stl_path, gcode_path, settings, config, ctx, model_height=outputs.report["bbox"][2])
             outputs.slicer = result.slicer
-            outputs.gcode = gcode.to_dict()
+            outputs.gcode = dict(result.report.to_dict(), material=settings.material.name)
             outputs.gcode_path = gcode_path
         return outputs
 
@@ -163,3 +188,14 @@ class _TimedStage:
             # A bug in a stage is still reported as that stage's failure, with its type.
             raise AgentError(self.stage, f"unexpected error: {type(exc).__name__}: {exc}", reason="failed") from exc
         return False
+
+
+def designer_in(worker, timeout_s: Callable[[], float]) -> Designer:
+    """The designer that runs in a ``design_worker.DesignWorker`` child process; ``timeout_s``
+    reads the current setting."""
+
+    def design(spec: DesignSpec, printer: PrinterProfile, stl_path: str, ctx: StageContext) -> dict:
+        args = {"spec": spec.to_dict(), "printer": printer.to_dict(), "stl_path": stl_path}
+        return worker.call("design", args, ctx, stage="designing", timeout_s=timeout_s())
+
+    return design

@@ -7,20 +7,23 @@ file storage, printing and pushing updates to browsers.
 from __future__ import annotations
 
 import collections
+import logging
+import queue
 import shutil
 import tempfile
 import threading
 import time
-import queue
 from dataclasses import replace
 from pathlib import Path
 from typing import Optional, Protocol
 
 from ..model.errors import AgentError
-from .jobs import Job, JobStore
-from .job_request import JobRequest
-from .pipeline import JobOutputs, Pipeline
 from ..model.progress import StageContext
+from .job_request import JobRequest
+from .jobs import Job, JobStore
+from .pipeline import JobOutputs, Pipeline
+
+_log = logging.getLogger(__name__)
 
 
 class JobHost(Protocol):
@@ -31,6 +34,9 @@ class JobHost(Protocol):
     def cancel_print(self, path: str, user: str) -> None: ...
     def publish(self, job: Job) -> None: ...
     def print_without_asking(self) -> bool: ...
+
+
+STORE_WAIT_S = 5.0  # how long a new job waits for the history to be on disk before the 202
 
 
 class RateLimiter:
@@ -63,7 +69,7 @@ class JobRunner:
         # Daemon threads, not a ThreadPoolExecutor: Python joins an executor's threads before
         # OctoPrint's shutdown handlers run, so a SIGTERM would wait for a long slice to finish
         # instead of stopping it and recording the job as interrupted.
-        self._queue: "queue.Queue" = queue.Queue()
+        self._queue: queue.Queue = queue.Queue()
         self._workers = [threading.Thread(target=self._work, name=f"aiagent-job-{i}", daemon=True) for i in range(workers)]
         for worker in self._workers:
             worker.start()
@@ -74,6 +80,7 @@ class JobRunner:
     # -- submitting --------------------------------------------------------------------------
 
     def submit(self, request: JobRequest, user: str, print_after: bool = False, parent: Optional[str] = None) -> Job:
+        self._check_store()
         with self._lock:
             waiting = len(self._contexts)
             if waiting >= self.max_queued:
@@ -82,9 +89,22 @@ class JobRunner:
             job = Job(id=Job.new_id(), user=user, request=request.to_dict(), parent=parent, print_requested=print_after)
             self._contexts[job.id] = StageContext(on_progress=lambda stage, f, msg, jid=job.id: self._progress(jid, stage, f, msg))
         self._save(job)
-        self.store.flush()  # the 202 promises the job exists, even if OctoPrint is killed next
+        # The 202 promises the job exists, even if OctoPrint is killed next.
+        if not self.store.flush(timeout=STORE_WAIT_S):
+            with self._lock:
+                self._contexts.pop(job.id, None)
+            self.store.delete(job.id)
+            self._check_store()
+            raise AgentError("queue", "the job could not be saved in time", reason="unavailable", hint="retry in a minute", retry_after=60)
         self._queue.put((job.id, request))
         return job
+
+    def _check_store(self) -> None:
+        problem = self.store.problem
+        if problem:
+            raise AgentError("queue", f"no new jobs: {problem}", reason="unavailable",
+                             hint="free disk space in OctoPrint's data folder; jobs start again once the history can be saved",
+                             retry_after=60)
 
     def _progress(self, job_id: str, stage: str, fraction: float, message: str) -> None:
         job = self.store.get(job_id)
@@ -93,7 +113,10 @@ class JobRunner:
 
     def _save(self, job: Job) -> Job:
         job = self.store.put(job)
-        self.host.publish(job)
+        try:
+            self.host.publish(job)
+        except Exception:  # a browser that missed an update polls; the job goes on
+            _log.exception("Could not push the update of job %s", job.id)
         return job
 
     def _work(self) -> None:
@@ -101,33 +124,56 @@ class JobRunner:
             item = self._queue.get()
             if item is None:
                 return
-            self._run(*item)
+            job_id, request = item
+            try:
+                self._run(job_id, request)
+            except Exception as exc:  # the only worker must outlive any job
+                _log.exception("Job %s failed unexpectedly", job_id)
+                self._fail(job_id, AgentError("job", f"unexpected error: {type(exc).__name__}: {exc}", reason="failed"), None)
 
     def _run(self, job_id: str, request: JobRequest) -> None:
         ctx = self._contexts.get(job_id)
         workdir = Path(tempfile.mkdtemp(prefix=f"aiagent-{job_id}-"))
         outputs = JobOutputs()
         try:
-            if ctx is None or ctx.cancelled:
-                raise AgentError("queued", "cancelled by the user", reason="cancelled")
-            self.pipeline.run(request, self.host.printer_profile(), workdir, f"part-{job_id}", outputs, ctx)
-            files = self._store_outputs(job_id, outputs)
+            try:
+                if ctx is None or ctx.cancelled:
+                    raise AgentError("queued", "cancelled by the user", reason="cancelled")
+                self.pipeline.run(request, self.host.printer_profile(), workdir, f"part-{job_id}", outputs, ctx)
+                files = self._store_outputs(job_id, outputs)
+            except AgentError as exc:
+                self._fail(job_id, exc, outputs)
+                return
+            except Exception as exc:
+                _log.exception("Job %s failed unexpectedly", job_id)
+                self._fail(job_id, AgentError("job", f"unexpected error: {type(exc).__name__}: {exc}", reason="failed"), outputs)
+                return
             job = self.store.get(job_id)
             job = self._save(replace(job, state="ready", stage="", progress=1.0, message="ready to print", outputs=outputs.to_dict(), files=files))
             if job.print_requested:
                 self._print_when_ready(job)
-        except AgentError as exc:
-            if self._closing:
-                exc = AgentError(exc.stage, "interrupted by restart", reason="failed", hint="start the job again")
-            files = self._store_outputs(job_id, outputs, gcode=False)
-            state = "cancelled" if exc.reason == "cancelled" else "failed"
-            job = self.store.get(job_id)
-            if job is not None:
-                self._save(replace(job, state=state, message=exc.message, error=exc.to_dict(), outputs=outputs.to_dict(), files=files))
         finally:
             with self._lock:
                 self._contexts.pop(job_id, None)
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _fail(self, job_id: str, exc: AgentError, outputs: Optional[JobOutputs]) -> None:
+        """End a job as failed (or cancelled) with its reason, keeping the model made so far.
+        Storing that model may fail too (the same full disk): the job still ends, saying so."""
+        if self._closing:
+            exc = AgentError(exc.stage, "interrupted by restart", reason="failed", hint="start the job again")
+        message, files = exc.message, {}
+        if outputs is not None:
+            try:
+                files = self._store_outputs(job_id, outputs, gcode=False)
+            except Exception as store_exc:
+                message += f" (the model could not be kept either: {getattr(store_exc, 'message', store_exc)})"
+        job = self.store.get(job_id)
+        if job is not None:
+            error = dict(exc.to_dict(), message=message)
+            state = "cancelled" if exc.reason == "cancelled" else "failed"
+            self._save(replace(job, state=state, stage="", message=message, error=error,
+                               outputs=outputs.to_dict() if outputs is not None else job.outputs, files=files))
 
     def _store_outputs(self, job_id: str, outputs: JobOutputs, gcode: bool = True) -> dict:
         """Put the finished files into the host's storage. A model is kept even when a later stage
@@ -139,7 +185,7 @@ class JobRunner:
                 files["stl"] = self.host.store_file(f"part-{job_id}.stl", outputs.stl_path, meta)
             if gcode and outputs.gcode_path and Path(outputs.gcode_path).exists():
                 files["gcode"] = self.host.store_file(f"part-{job_id}.gcode", outputs.gcode_path, dict(meta, gcode=outputs.gcode))
-        except AgentError:
+        except Exception:
             for path in files.values():
                 self.host.remove_file(path)
             raise

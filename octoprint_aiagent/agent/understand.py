@@ -34,22 +34,22 @@ class Understander:
         self.cache = cache if cache is not None else SpecCache(metrics=metrics)
         self.inflight = inflight if inflight is not None else InFlight(metrics)
 
-    def understand(self, prompt: str, material: str, config: Optional[LLMConfig], ctx: Optional[StageContext] = None) -> DesignSpec:
+    def understand(self, prompt: str, config: Optional[LLMConfig], ctx: Optional[StageContext] = None) -> DesignSpec:
         """Prompt -> validated spec. Raises AgentError (stage "understanding") or Cancelled."""
         from ..language.parser import parse_prompt
 
         ctx = ctx if ctx is not None else StageContext()
         ctx.check(STAGE)
         if config is None:
-            return parse_prompt(prompt, default_material=material)
+            return parse_prompt(prompt)
         try:
-            return self._ask_llm(prompt, material, config, ctx)
+            return self._ask_llm(prompt, config, ctx)
         except Cancelled:
             raise
         except LLMError as exc:
-            return self._offline(prompt, material, exc.message, llm_broke=True)
+            return self._offline(prompt, exc.message, llm_broke=True)
         except (prompting.AnswerError, AgentError) as exc:
-            return self._offline(prompt, material, getattr(exc, "message", str(exc)), llm_broke=False)
+            return self._offline(prompt, getattr(exc, "message", str(exc)), llm_broke=False)
 
     def check_connection(self, config: LLMConfig) -> ConnectionStatus:
         """For the settings page: is the backend reachable and does it offer the model?"""
@@ -57,11 +57,11 @@ class Understander:
 
         return self.loop.run(lambda client: validate_connection(client, config, self.metrics), timeout=config.timeout_s + WAIT_GRACE_S)
 
-    def _ask_llm(self, prompt: str, material: str, config: LLMConfig, ctx: StageContext) -> DesignSpec:
-        from ..llm.backends import complete_json
+    def _ask_llm(self, prompt: str, config: LLMConfig, ctx: StageContext) -> DesignSpec:
         from ..language.grounding import ground_spec
+        from ..llm.backends import complete_json
 
-        key = request_key(prompt, material, config.backend, config.base_url, config.model)
+        key = request_key(prompt, config.backend, config.base_url, config.model)
         cached = self.cache.get(key)
         if cached is not None:
             return replace(cached, prompt=prompt)
@@ -79,16 +79,16 @@ class Understander:
             raise LLMError("timeout", f"no answer from {config.root_url} within {config.timeout_s:g} s") from None
         ctx.check(STAGE)
         answer = prompting.parse_answer(text)
-        spec = DesignSpec.from_dict(prompting.spec_data(answer, prompt, material, config.backend))
+        spec = DesignSpec.from_dict(prompting.spec_data(answer, prompt, config.backend))
         spec = ground_spec(prompt, spec)
         self.cache.put(key, spec)
         return spec
 
-    def _offline(self, prompt: str, material: str, llm_reason: str, llm_broke: bool) -> DesignSpec:
+    def _offline(self, prompt: str, llm_reason: str, llm_broke: bool) -> DesignSpec:
         from ..language.parser import parse_prompt
 
         try:
-            spec = parse_prompt(prompt, default_material=material)
+            spec = parse_prompt(prompt)
         except AgentError as exc:
             raise AgentError(
                 STAGE,

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import copy
 import math
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import manifold3d
 import numpy as np

@@ -15,8 +15,9 @@ curved ones at 12 levels. Thin floors are a layer-height matter and are not repo
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from typing import Optional, Union
 
 import manifold3d
 import numpy as np

@@ -9,7 +9,8 @@ and volumes within 1% of the true solid (chords cut slightly inside the curve).
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from collections.abc import Mapping
+from typing import Callable
 
 import manifold3d
 import numpy as np

@@ -16,7 +16,7 @@ spec to it:
 4. A spec length that is neither stated nor derived that way is kept, and listed as an assumption
    "not stated in the request; chosen by the LLM". So are unstated counts.
 5. Stated counts (teeth, holes) and quantity must match (an unstated quantity is 1); the material is the one the request
-   names, else the one the caller chose (an LLM's choice of material is ignored).
+   names, else none (the pipeline decides it; an LLM's choice of material is ignored).
 
 Values match within 0.5 %. A mismatch raises AgentError("understanding", reason="invalid") naming
 the parameter and both values; the caller then falls back to the offline parser and says so.
@@ -28,9 +28,9 @@ import math
 from dataclasses import replace
 
 from ..model.errors import AgentError
+from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
 from .parser import label, placed_values, resolve_kind
 from .reading import STAGE, Reading, Sized, analyse, clean_request
-from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
 from .vocabulary import FAMILY, ROLE_TARGETS
 
 REL_TOL = 0.005
@@ -70,9 +70,8 @@ def ground_spec(prompt: str, spec: DesignSpec) -> DesignSpec:
     _check_order(reading, spec)
     if reading.quantity is None:
         spec = replace(spec, quantity=1)
-    # The material is never the LLM's to choose: the one the request names, else the caller's.
-    if len(reading.materials) == 1:
-        spec = replace(spec, material=reading.materials[0])
+    # The material is never the LLM's to choose: the one the request names, else none yet.
+    spec = replace(spec, material=reading.materials[0] if len(reading.materials) == 1 else None)
     return validate_spec(replace(spec, assumptions=tuple(assumptions)))
 
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 
 from ..model.errors import AgentError
-from .reading import STAGE, Reading, Sized, analyse, clean_request
 from ..model.spec import KINDS, DesignSpec, validate_spec
+from .reading import STAGE, Reading, Sized, analyse, clean_request
 from .vocabulary import ORDER, targets_for
 
 _BOXES = ("box", "open_box", "box_with_lid", "plate_with_holes")
@@ -49,7 +49,7 @@ _REFINEMENTS = (
 _REFINEMENT_NOTES = {("box", "wall"): "a box with walls and no lid mentioned: made with an open top"}
 
 
-def parse_prompt(prompt: str, default_material: str = "PLA") -> DesignSpec:
+def parse_prompt(prompt: str) -> DesignSpec:
     """Understand a request offline. Raises AgentError(stage "understanding", reason "invalid")."""
     text = clean_request(prompt)
     reading = analyse(text)
@@ -60,7 +60,7 @@ def parse_prompt(prompt: str, default_material: str = "PLA") -> DesignSpec:
     spec = DesignSpec(
         kind=kind,
         params=params,
-        material=reading.materials[0] if reading.materials else default_material,
+        material=reading.materials[0] if reading.materials else None,
         quantity=reading.quantity or 1,
         backend="offline",
         prompt=text,

@@ -9,7 +9,6 @@ sizes wins, so "diameter 30 height 10" and "30 diameter 10 height" both read rig
 from __future__ import annotations
 
 import re
-
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -18,7 +17,6 @@ from .units import MM_PER_UNIT, Measure, Number, Token, normalise, read_quantiti
 from .vocabulary import Item, Noun, Phrase, RoleWord, match_phrases
 
 STAGE = "understanding"
-MAX_PROMPT_CHARS = 2000
 MAX_DIMENSIONS = 3
 _GENERIC_ROLES = frozenset(("height", "thick", "deep", "long", "wide", "across", "size", "side"))
 
@@ -64,15 +62,12 @@ _NEGATIVE = re.compile(r"(?<![\w./-])[-−]\s?\d+(?:\.\d+)?")
 
 
 def clean_request(text, what: str = "request") -> str:
-    """Reject what cannot be a request; drop control characters. Returns the cleaned text."""
+    """Reject what cannot be a request; drop control characters. Returns the cleaned text.
+
+    Its length is the entry points' business (``job_request.check_prompt_length``, from the
+    ``max_prompt_chars`` setting)."""
     if not isinstance(text, str):
         raise AgentError(STAGE, f"the {what} must be text")
-    if len(text) > MAX_PROMPT_CHARS:
-        raise AgentError(
-            STAGE,
-            f"the {what} is too long ({len(text)} characters; at most {MAX_PROMPT_CHARS})",
-            hint="describe one part in a sentence or two",
-        )
     cleaned = "".join(
         " " if unicodedata.category(c) == "Cc" else c for c in text if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn")
     )

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..model.errors import AgentError
+from ..model.spec import KINDS, DesignSpec, validate_spec
 from .parser import label
 from .reading import STAGE, Reading, clean_request, items_of, read_items
-from ..model.spec import KINDS, DesignSpec, validate_spec
 from .units import Measure, Number, Token
 from .vocabulary import ORDER, Phrase, targets_for
 

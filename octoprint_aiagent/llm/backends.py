@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from . import ollama, openai_compat
 from .config import ConnectionStatus, LLMConfig, LLMError

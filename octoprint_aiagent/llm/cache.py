@@ -12,12 +12,13 @@ import asyncio
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, Hashable, Optional, Tuple
+from collections.abc import Awaitable, Hashable
+from typing import Any, Callable, Optional
 
 
-def request_key(prompt: str, material: str, backend: str, base_url: str, model: str) -> tuple:
+def request_key(prompt: str, backend: str, base_url: str, model: str) -> tuple:
     """Requests that must get the same answer: same words (case and spacing aside), same model."""
-    return (" ".join(prompt.lower().split()), material.upper(), backend, base_url.rstrip("/"), model)
+    return (" ".join(prompt.lower().split()), backend, base_url.rstrip("/"), model)
 
 
 class SpecCache:
@@ -26,7 +27,7 @@ class SpecCache:
         self.ttl_s = ttl_s
         self.metrics = metrics
         self._clock = clock
-        self._entries: "OrderedDict[Hashable, Tuple[float, Any]]" = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -70,7 +71,7 @@ class SpecCache:
 class _Call:
     __slots__ = ("task", "waiters")
 
-    def __init__(self, task: "asyncio.Future"):
+    def __init__(self, task: asyncio.Future):
         self.task = task
         self.waiters = 0
 
@@ -84,7 +85,7 @@ class InFlight:
 
     def __init__(self, metrics=None):
         self.metrics = metrics
-        self._calls: Dict[Hashable, _Call] = {}
+        self._calls: dict[Hashable, _Call] = {}
         self.deduplicated = 0
 
     def waiting(self, key: Hashable) -> int:

@@ -15,7 +15,8 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from collections.abc import Awaitable
+from typing import Any, Callable, Optional, TypeVar
 
 T = TypeVar("T")
 CoroFn = Callable[[Any], Awaitable[T]]  # (httpx.AsyncClient) -> awaitable
@@ -134,7 +135,7 @@ class LoopThread:
 
     # -- calls from other threads -------------------------------------------------------------------
 
-    def submit(self, coro_fn: CoroFn) -> "concurrent.futures.Future":
+    def submit(self, coro_fn: CoroFn) -> concurrent.futures.Future:
         """Schedule ``coro_fn(client)`` on the loop; returns a thread-safe future (cancellable)."""
         loop = self.loop  # first: raises if stopped, before a coroutine object exists
         return asyncio.run_coroutine_threadsafe(self._call(coro_fn), loop)

@@ -5,10 +5,10 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from .config import LLMConfig, LLMError
-from .transport import request
+from .config import LLMConfig
+from .transport import chat_text, ok_json, read_field, request
 
 
 async def complete(client, config: LLMConfig, messages: Sequence[dict], schema: dict, metrics=None) -> str:
@@ -21,27 +21,11 @@ async def complete(client, config: LLMConfig, messages: Sequence[dict], schema: 
         "options": {"temperature": config.temperature, "num_predict": config.max_tokens},
     }
     answer = await request(client, config, "POST", url, payload, metrics)
-    if answer.status != 200:
-        raise LLMError("http", f"{url} answered HTTP {answer.status}: {answer.snippet()}", answer.status)
-    data = answer.json()
-    try:
-        content = data["message"]["content"]
-    except (KeyError, TypeError):
-        raise LLMError("protocol", f"{url} answered without message.content: {answer.snippet()}") from None
-    if not isinstance(content, str):
-        raise LLMError("protocol", f"{url} answered a message whose content is not text")
-    if data.get("done_reason") == "length":
-        raise LLMError("protocol", f"the answer was cut off at {config.max_tokens} tokens")
-    return content
+    return chat_text(answer, url, config, content=("message", "content"), stop_reason=("done_reason",))
 
 
 async def list_models(client, config: LLMConfig, metrics=None) -> list:
     url = config.root_url + "/api/tags"
     answer = await request(client, config, "GET", url, None, metrics)
-    if answer.status != 200:
-        raise LLMError("http", f"{url} answered HTTP {answer.status}: {answer.snippet()}", answer.status)
-    data = answer.json()
-    try:
-        return [str(m["name"]) for m in data["models"]]
-    except (KeyError, TypeError):
-        raise LLMError("protocol", f"{url} did not answer a model list: {answer.snippet()}") from None
+    models = read_field(answer, url, ok_json(answer, url), ("models",), "a model list")
+    return [str(read_field(answer, url, m, ("name",), "a model name")) for m in models]

@@ -7,10 +7,10 @@ names the response format is answered by one retry in that older form.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-from .config import LLMConfig, LLMError
-from .transport import HttpAnswer, request
+from .config import LLMConfig
+from .transport import HttpAnswer, chat_text, ok_json, read_field, request
 
 SCHEMA_NAME = "design_spec"
 
@@ -45,28 +45,11 @@ async def complete(client, config: LLMConfig, messages: Sequence[dict], schema: 
     answer = await request(client, config, "POST", url, _payload(config, messages, schema, True), metrics)
     if _refuses_json_schema(answer):
         answer = await request(client, config, "POST", url, _payload(config, messages, schema, False), metrics)
-    if answer.status != 200:
-        raise LLMError("http", f"{url} answered HTTP {answer.status}: {answer.snippet()}", answer.status)
-    data = answer.json()
-    try:
-        choice = data["choices"][0]
-        content = choice["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        raise LLMError("protocol", f"{url} answered without choices[0].message.content: {answer.snippet()}") from None
-    if not isinstance(content, str):
-        raise LLMError("protocol", f"{url} answered a message whose content is not text")
-    if choice.get("finish_reason") == "length":
-        raise LLMError("protocol", f"the answer was cut off at {config.max_tokens} tokens")
-    return content
+    return chat_text(answer, url, config, content=("choices", 0, "message", "content"), stop_reason=("choices", 0, "finish_reason"))
 
 
 async def list_models(client, config: LLMConfig, metrics=None) -> list:
     url = _url(config, "/models")
     answer = await request(client, config, "GET", url, None, metrics)
-    if answer.status != 200:
-        raise LLMError("http", f"{url} answered HTTP {answer.status}: {answer.snippet()}", answer.status)
-    data = answer.json()
-    try:
-        return [str(m["id"]) for m in data["data"]]
-    except (KeyError, TypeError):
-        raise LLMError("protocol", f"{url} did not answer a model list: {answer.snippet()}") from None
+    models = read_field(answer, url, ok_json(answer, url), ("data",), "a model list")
+    return [str(read_field(answer, url, m, ("id",), "a model id")) for m in models]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Mapping
 
 from ..model.spec import KINDS, MATERIALS, spec_json_schema
 
@@ -97,12 +97,12 @@ def parse_answer(text: str) -> dict:
     return data
 
 
-def spec_data(answer: dict, prompt: str, default_material: str, backend: str) -> dict:
+def spec_data(answer: dict, prompt: str, backend: str) -> dict:
     """The dict for ``DesignSpec.from_dict``: the answer's fields plus who understood it."""
     return {
         "kind": answer["kind"],
         "params": dict(answer["params"]),
-        "material": default_material,  # grounding takes a material the request names; never the LLM's
+        "material": None,  # grounding takes a material the request names; never the LLM's
         "quantity": answer.get("quantity", 1),
         "backend": backend,
         "prompt": prompt,

@@ -50,6 +50,39 @@ class HttpAnswer:
         return text if len(text) <= limit else text[:limit] + "..."
 
 
+def ok_json(answer: HttpAnswer, url: str) -> Any:
+    """The JSON body of a 200 answer; LLMError("http") for any other status."""
+    if answer.status != 200:
+        raise LLMError("http", f"{url} answered HTTP {answer.status}: {answer.snippet()}", answer.status)
+    return answer.json()
+
+
+def read_field(answer: HttpAnswer, url: str, data: Any, path: tuple, what: str) -> Any:
+    """``data[path[0]][path[1]]...``, or LLMError("protocol") naming what the server left out."""
+    try:
+        for key in path:
+            data = data[key]
+        return data
+    except (KeyError, IndexError, TypeError):
+        raise LLMError("protocol", f"{url} answered without {what}: {answer.snippet()}") from None
+
+
+def chat_text(answer: HttpAnswer, url: str, config: LLMConfig, content: tuple, stop_reason: tuple) -> str:
+    """The text of a chat answer (at ``content`` in its JSON), refused when it is not text or was
+    cut off (``stop_reason`` says "length")."""
+    data = ok_json(answer, url)
+    text = read_field(answer, url, data, content, ".".join(map(str, content)))
+    if not isinstance(text, str):
+        raise LLMError("protocol", f"{url} answered a message whose content is not text")
+    try:
+        cut_off = read_field(answer, url, data, stop_reason, "") == "length"
+    except LLMError:
+        cut_off = False  # servers that do not say why they stopped
+    if cut_off:
+        raise LLMError("protocol", f"the answer was cut off at {config.max_tokens} tokens")
+    return text
+
+
 class _ConnectionTrace:
     """httpcore trace callback: was a TCP connection opened for this request?"""
 

@@ -6,8 +6,9 @@ slicers and the tab all read it). A user may override a preset's numbers in the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
-from typing import Mapping, Optional
+from typing import Optional
 
 from .errors import AgentError
 

@@ -8,8 +8,8 @@ command line from flags (``parse_bed``).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Mapping
 
 from .errors import AgentError
 
@@ -80,7 +80,7 @@ class PrinterProfile:
         return f"{bed}, {self.height:g} mm build height"
 
     @classmethod
-    def from_octoprint(cls, profile: Mapping) -> "PrinterProfile":
+    def from_octoprint(cls, profile: Mapping) -> PrinterProfile:
         """From an OctoPrint printer profile dict (``printerProfileManager.get_current_or_default()``)."""
         volume = profile.get("volume") or {}
         extruder = profile.get("extruder") or {}

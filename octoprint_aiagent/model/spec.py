@@ -10,15 +10,16 @@ All lengths are millimetres. Every number in a spec either comes from the prompt
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping, Optional, Union
+from typing import Callable, Optional, Union
 
 from .errors import AgentError
+from .materials import MATERIALS
+from .values import is_number
 
 Number = Union[float, int, bool]
 
-MATERIALS = ("PLA", "PETG", "ABS", "ASA", "TPU", "NYLON")
 
 # Sizes outside these bounds are not parts but typos ("5 km", "0 mm"); whether a part fits the
 # printer is a separate, later check against the printer profile.
@@ -228,7 +229,7 @@ class Assumption:
 class DesignSpec:
     kind: str
     params: Mapping[str, Number] = field(default_factory=dict)
-    material: str = "PLA"
+    material: Optional[str] = None  # None until the pipeline decides it (pipeline.with_material)
     quantity: int = 1
     assumptions: tuple[Assumption, ...] = ()
     backend: str = "offline"  # who understood the prompt: offline, openai, ollama, user
@@ -250,7 +251,7 @@ class DesignSpec:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "DesignSpec":
+    def from_dict(cls, data: Mapping) -> DesignSpec:
         """Build and validate a spec from untrusted JSON (API body, LLM answer, database)."""
         if not isinstance(data, Mapping):
             raise AgentError("understanding", "a spec must be a JSON object")
@@ -267,7 +268,7 @@ class DesignSpec:
         spec = cls(
             kind=data.get("kind"),
             params=dict(params),
-            material=data.get("material") or "PLA",
+            material=data.get("material") or None,
             quantity=data.get("quantity", 1),
             assumptions=assumptions,
             backend=str(data.get("backend") or "user"),
@@ -277,12 +278,8 @@ class DesignSpec:
         )
         return validate_spec(spec)
 
-    def with_changes(self, **changes) -> "DesignSpec":
+    def with_changes(self, **changes) -> DesignSpec:
         return validate_spec(replace(self, **changes))
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def validate_spec(spec: DesignSpec) -> DesignSpec:
@@ -294,15 +291,15 @@ def validate_spec(spec: DesignSpec) -> DesignSpec:
     if not isinstance(spec.kind, str) or spec.kind not in KINDS:
         known = ", ".join(k for k in KINDS)
         raise AgentError(stage, f"unknown object kind {spec.kind!r}", hint=f"known kinds: {known}")
-    if not isinstance(spec.material, str) or spec.material.upper() not in MATERIALS:
+    if spec.material is not None and (not isinstance(spec.material, str) or spec.material.upper() not in MATERIALS):
         raise AgentError(stage, f"unknown material {spec.material!r}", hint=f"choose one of {', '.join(MATERIALS)}")
-    if not _is_number(spec.quantity) or int(spec.quantity) != spec.quantity or not 1 <= spec.quantity <= MAX_QUANTITY:
+    if not is_number(spec.quantity) or int(spec.quantity) != spec.quantity or not 1 <= spec.quantity <= MAX_QUANTITY:
         raise AgentError(stage, f"quantity must be a whole number from 1 to {MAX_QUANTITY}, not {spec.quantity!r}")
     kind = KINDS[spec.kind]
     if kind.name == "csg":
         if not isinstance(spec.csg, dict):
             raise AgentError(stage, "a csg spec needs a 'csg' document")
-        return replace(spec, material=spec.material.upper(), quantity=int(spec.quantity), params={})
+        return replace(spec, material=spec.material and spec.material.upper(), quantity=int(spec.quantity), params={})
 
     unknown = set(spec.params) - {p.name for p in kind.params}
     if unknown:
@@ -331,7 +328,7 @@ def validate_spec(spec: DesignSpec) -> DesignSpec:
         problem = kind.check(params)
         if problem:
             raise AgentError(stage, problem)
-    return replace(spec, params=params, assumptions=tuple(assumptions), material=spec.material.upper(), quantity=int(spec.quantity))
+    return replace(spec, params=params, assumptions=tuple(assumptions), material=spec.material and spec.material.upper(), quantity=int(spec.quantity))
 
 
 def _coerce(kind: KindDef, p: Param, value) -> Number:
@@ -340,7 +337,7 @@ def _coerce(kind: KindDef, p: Param, value) -> Number:
         if not isinstance(value, bool):
             raise AgentError("understanding", f"{label} must be true or false, not {value!r}")
         return value
-    if not _is_number(value):
+    if not is_number(value):
         raise AgentError("understanding", f"{label} must be a finite number, not {value!r}")
     if p.type == "count":
         if int(value) != value:

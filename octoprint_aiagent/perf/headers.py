@@ -7,12 +7,12 @@ so adding the headers costs a clock read and three string formats on the request
 from __future__ import annotations
 
 import time
-from typing import Dict, Optional
+from typing import Optional
 
 from .sampler import Sample
 
 
-def timing_headers(started_at: float, sample: Optional[Sample], now: Optional[float] = None) -> Dict[str, str]:
+def timing_headers(started_at: float, sample: Optional[Sample], now: Optional[float] = None) -> dict[str, str]:
     """Headers for a response whose handling began at ``started_at`` (a ``time.perf_counter()`` value).
 
     ``sample`` is ``ResourceSampler.latest()``; it is None only before the sampler has started, and

@@ -18,7 +18,8 @@ import re
 import threading
 import time
 from array import array
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from collections.abc import Iterable, Sequence
+from typing import Optional
 
 from .headers import status_class
 
@@ -45,7 +46,7 @@ HELP = {
 }
 
 _NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-LabelKey = Tuple[Tuple[str, str], ...]
+LabelKey = tuple[tuple[str, str], ...]
 
 
 class _Histogram:
@@ -76,10 +77,10 @@ class _Family:
 
     def __init__(self, kind: str):
         self.kind = kind
-        self.series: Dict[LabelKey, object] = {}
-        self.seen: Dict[str, set] = {}
+        self.series: dict[LabelKey, object] = {}
+        self.seen: dict[str, set] = {}
 
-    def key(self, labels: Dict[str, str], max_values: int) -> LabelKey:
+    def key(self, labels: dict[str, str], max_values: int) -> LabelKey:
         items = []
         for label in sorted(labels):
             value = str(labels[label])[:MAX_VALUE_CHARS]
@@ -118,7 +119,7 @@ class Metrics:
         self.window = window
         self.max_label_values = max_label_values
         self.started_at = time.time()
-        self._families: Dict[str, _Family] = {}
+        self._families: dict[str, _Family] = {}
         self._lock = threading.Lock()
 
     # -- recording (any thread) ----------------------------------------------------------------
@@ -156,14 +157,14 @@ class Metrics:
             raise ValueError(f"{name} is a {family.kind}, not a {kind}")
         return family
 
-    def _count(self, name: str, value: float, labels: Dict[str, str]) -> None:
+    def _count(self, name: str, value: float, labels: dict[str, str]) -> None:
         if value < 0:
             raise ValueError(f"{name}: a counter only goes up, got {value!r}")
         family = self._family(name, "counter")
         key = family.key(labels, self.max_label_values)
         family.series[key] = family.series.get(key, 0.0) + value
 
-    def _observe(self, name: str, value: float, labels: Dict[str, str]) -> None:
+    def _observe(self, name: str, value: float, labels: dict[str, str]) -> None:
         family = self._family(name, "histogram")
         key = family.key(labels, self.max_label_values)
         series = family.series.get(key)
@@ -171,10 +172,10 @@ class Metrics:
             series = family.series[key] = _Histogram(len(self.buckets))
         series.observe(value, self.buckets, self.window)
 
-    def _copy(self, rings: bool = True) -> Tuple[Dict[str, Dict[LabelKey, float]], Dict[str, Dict[LabelKey, tuple]]]:
+    def _copy(self, rings: bool = True) -> tuple[dict[str, dict[LabelKey, float]], dict[str, dict[LabelKey, tuple]]]:
         """Plain copies taken under the lock; sorting and formatting happen outside it."""
-        counters: Dict[str, Dict[LabelKey, float]] = {}
-        histograms: Dict[str, Dict[LabelKey, tuple]] = {}
+        counters: dict[str, dict[LabelKey, float]] = {}
+        histograms: dict[str, dict[LabelKey, tuple]] = {}
         with self._lock:
             for name, family in self._families.items():
                 if family.kind == "counter":
@@ -226,7 +227,7 @@ class Metrics:
 
     def prometheus(self) -> str:
         counters, histograms = self._copy(rings=False)
-        lines: List[str] = []
+        lines: list[str] = []
         for name in sorted(set(counters) | set(histograms)):
             full = PREFIX + name
             lines.append(f"# HELP {full} {_escape_help(HELP.get(name, name.replace('_', ' ')))}")
@@ -258,7 +259,7 @@ class Metrics:
 
 # -- grouping helpers ----------------------------------------------------------------------------
 
-def _by_labels(series: Dict[LabelKey, object]) -> Iterable[Tuple[Dict[str, str], object]]:
+def _by_labels(series: dict[LabelKey, object]) -> Iterable[tuple[dict[str, str], object]]:
     return ((dict(key), value) for key, value in series.items())
 
 
@@ -273,8 +274,8 @@ def _summary(histograms: Sequence[tuple]) -> dict:
     return summary
 
 
-def _http_group(requests: Dict[LabelKey, float], latencies: Dict[LabelKey, tuple]) -> dict:
-    routes: Dict[str, dict] = {}
+def _http_group(requests: dict[LabelKey, float], latencies: dict[LabelKey, tuple]) -> dict:
+    routes: dict[str, dict] = {}
 
     def route_entry(route: str) -> dict:
         return routes.setdefault(route, {"count": 0, "errors": {"4xx": 0, "5xx": 0}, "status_classes": {},
@@ -297,8 +298,8 @@ def _http_group(requests: Dict[LabelKey, float], latencies: Dict[LabelKey, tuple
     }
 
 
-def _llm_group(counters: Dict[str, Dict[LabelKey, float]], latencies: Dict[LabelKey, tuple]) -> dict:
-    backends: Dict[str, dict] = {}
+def _llm_group(counters: dict[str, dict[LabelKey, float]], latencies: dict[LabelKey, tuple]) -> dict:
+    backends: dict[str, dict] = {}
 
     def backend_entry(backend: str) -> dict:
         return backends.setdefault(backend, {"calls": 0, "failures": 0, "outcomes": {}, "latency_s": _summary([])})
@@ -325,8 +326,8 @@ def _llm_group(counters: Dict[str, Dict[LabelKey, float]], latencies: Dict[Label
     }
 
 
-def _cache_group(counters: Dict[str, Dict[LabelKey, float]]) -> dict:
-    results: Dict[str, int] = {}
+def _cache_group(counters: dict[str, dict[LabelKey, float]]) -> dict:
+    results: dict[str, int] = {}
     for labels, value in _by_labels(counters.get("spec_cache_total", {})):
         result = labels.get("result", OTHER)
         results[result] = results.get(result, 0) + int(value)

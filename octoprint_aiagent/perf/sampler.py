@@ -14,7 +14,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Deque, List, Optional
+from typing import Callable, Optional
 
 _log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ResourceSampler:
             raise ValueError("interval must be positive")
         self.interval = interval
         self._process_factory = process_factory
-        self._history: Deque[Sample] = collections.deque(maxlen=max(1, math.ceil(history_s / interval)))
+        self._history: collections.deque[Sample] = collections.deque(maxlen=max(1, math.ceil(history_s / interval)))
         self._history_lock = threading.Lock()  # guards copies of the deque, never taken by latest()
         self._latest: Optional[Sample] = None
         self._stop = threading.Event()
@@ -85,7 +85,7 @@ class ResourceSampler:
         """The newest reading, or None before ``start()``. A plain attribute read: safe on any thread."""
         return self._latest
 
-    def history(self, since: Optional[float] = None) -> List[Sample]:
+    def history(self, since: Optional[float] = None) -> list[Sample]:
         """Readings taken after ``since`` (a ``time.time()`` value), oldest first; all kept ones if None."""
         with self._history_lock:
             samples = list(self._history)

@@ -16,15 +16,16 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 from ..model.errors import AgentError
+from ..model.printer import PrinterProfile
 from ..model.progress import StageContext
 from .gcode_check import GcodeReport
 from .isolated_check import check_gcode_isolated
-from ..model.printer import PrinterProfile
 from .profiles import SliceSettings
 
 STAGE = "slicing"
@@ -108,41 +109,49 @@ def _backends() -> dict:
     }
 
 
-def slice_file(stl_path, gcode_path, settings: SliceSettings, slicer: str, ctx: StageContext, timeout_s: float = 600.0) -> SliceResult:
-    """Slice ``stl_path`` into ``gcode_path`` with ``slicer`` and check the result.
+def slice_file(
+    stl_path, gcode_path, settings: SliceSettings, slicer: str, ctx: StageContext, *,
+    found: Mapping[str, Optional[str]], timeout_s: float = 600.0, model_height: Optional[float] = None,
+) -> SliceResult:  # fmt: skip
+    """Slice ``stl_path`` into ``gcode_path`` with ``slicer`` (``found``: ``find_slicers()``) and
+    check the result.
 
-    The part is centred on ``settings.printer.center`` and laid on the bed. Raises AgentError
-    (stage "slicing"): "invalid" for a mesh that is open or does not fit the printer, "failed" for a
-    slicer that crashes, hangs past ``timeout_s`` or writes G-code that fails its check, Cancelled
-    on cancel. ``gcode_path`` is written only when everything passed.
+    ``model_height`` given means the caller vouches for the mesh (the design stage made it closed,
+    centred on XY (0, 0), standing on z=0 and within the printer), so it is not read again here;
+    without it the STL is loaded and checked first. Raises AgentError (stage "slicing"): "invalid"
+    for a mesh that is open or does not fit the printer, "failed" for a slicer that crashes, hangs
+    past ``timeout_s`` or writes G-code that fails its check, Cancelled on cancel. ``gcode_path`` is
+    written only when everything passed.
     """
-    from .runner import run_command
+    from .runner import child_environment, run_command
 
     backends = _backends()
     if slicer not in backends:
         raise AgentError(STAGE, f"unknown slicer {slicer!r}", hint="choose auto, prusaslicer, curaengine or builtin")
     label = LABELS[slicer]
-    executable = sys.executable if slicer == "builtin" else find_slicers()[slicer]
+    executable = sys.executable if slicer == "builtin" else found.get(slicer)
     if not executable:
         raise AgentError(STAGE, f"{label} is not available on this machine", hint=_INSTALL_HINTS[slicer])
     backend = backends[slicer]
 
-    ctx.report(STAGE, 0.0, "checking the mesh")
-    mesh = _load_checked_mesh(str(stl_path), settings.printer)
-    model_height = float(mesh.extents[2])
+    mesh = None
+    if model_height is None:
+        ctx.report(STAGE, 0.0, "checking the mesh")
+        mesh = _load_checked_mesh(str(stl_path), settings.printer)
+        model_height = float(mesh.extents[2])
     gcode_path = Path(gcode_path)
     try:  # beside the destination, so that the finished file moves into place atomically
         workdir = Path(tempfile.mkdtemp(prefix=".aiagent-slice-", dir=gcode_path.parent))
     except OSError as exc:
         raise AgentError(STAGE, f"cannot write G-code into {gcode_path.parent}: {exc.strerror}", reason="failed") from exc
     try:
-        stl_in = str(stl_path) if slicer != "builtin" else _centred_stl(mesh, str(stl_path), workdir)
+        stl_in = str(stl_path) if slicer != "builtin" or mesh is None else _centred_stl(mesh, str(stl_path), workdir)
         out = workdir / "out.gcode"
         argv = backend.build_command(executable, stl_in, str(out), settings, workdir, model_height)
         ctx.report(STAGE, 0.05, f"{label} is slicing")
         run = run_command(
             argv, ctx, name=label, timeout_s=timeout_s, parse_progress=_scaled(backend.parse_progress),
-            cwd=str(workdir), env=_environment(), invalid_exit_codes=backend.invalid_exit_codes,
+            cwd=str(workdir), env=child_environment(), invalid_exit_codes=backend.invalid_exit_codes,
         )  # fmt: skip
         if not out.is_file() or out.stat().st_size == 0:
             raise AgentError(STAGE, f"{label} finished but wrote no G-code: {run.tail() or 'no output'}", reason="failed")
@@ -244,12 +253,3 @@ def _builtin_progress(line: str):
         return float(parts[1]), parts[2] if len(parts) > 2 else ""
     except ValueError:
         return None
-
-
-def _environment() -> dict:
-    """The subprocess must import this very package, installed or run from a source tree."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parent.parent.parent)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-    env["PYTHONUNBUFFERED"] = "1"  # progress lines as they happen, not at exit
-    return env

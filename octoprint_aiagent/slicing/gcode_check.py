@@ -287,10 +287,8 @@ class _Machine:
             for i in (0, 1, 2):
                 v = p[i]
                 if v is not None:
-                    if v < lo[i]:
-                        lo[i] = v
-                    if v > hi[i]:
-                        hi[i] = v
+                    lo[i] = min(lo[i], v)
+                    hi[i] = max(hi[i], v)
 
     def check_heat_up(self, n: int) -> None:
         material = self.s.material

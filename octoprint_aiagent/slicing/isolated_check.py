@@ -23,12 +23,12 @@ STAGE = "slicing"
 
 
 def check_gcode_isolated(gcode_path, settings: SliceSettings, model_height: float, ctx: StageContext, workdir: Path, timeout_s: float = 300.0) -> GcodeReport:
-    from .runner import run_command
+    from .runner import child_environment, run_command
 
     settings_file, report_file = workdir / "check-settings.json", workdir / "check-report.json"
     settings_file.write_text(json.dumps(settings.to_dict()))
     argv = [sys.executable, "-m", __name__, str(settings_file), repr(float(model_height)), str(gcode_path), str(report_file)]
-    run_command(argv, ctx, name="the G-code check", timeout_s=timeout_s)
+    run_command(argv, ctx, name="the G-code check", timeout_s=timeout_s, env=child_environment())
     try:
         return report_from_dict(json.loads(report_file.read_text()))
     except (OSError, ValueError, TypeError, KeyError) as exc:

@@ -5,8 +5,8 @@ Settings cross into slicer subprocesses as JSON (``to_dict``/``from_dict``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Mapping
 
 from ..model.materials import Material, Quality
 from ..model.printer import PrinterProfile
@@ -32,7 +32,7 @@ class SliceSettings:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> "SliceSettings":
+    def from_dict(cls, data: Mapping) -> SliceSettings:
         """Inverse of ``to_dict``: how settings cross into a slicer subprocess."""
         material = {k: v for k, v in data["material"].items() if k != "label"}
         for k in ("nozzle_range", "bed_range"):

@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Optional
 
-from .machine_gcode import SKIRT_DISTANCE_MM, bed_is_heated, end_gcode, feature_speeds, line_width, start_gcode
 from ..model.printer import PrinterProfile
+from .machine_gcode import SKIRT_DISTANCE_MM, bed_is_heated, end_gcode, feature_speeds, line_width, start_gcode
 from .profiles import SliceSettings
 
 _PROGRESS = re.compile(r"^\s*(\d{1,3}) => (.*)$")

@@ -16,8 +16,10 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Optional
+from pathlib import Path
+from typing import Callable, Optional
 
 from ..model.errors import AgentError, Cancelled
 from ..model.progress import StageContext
@@ -48,6 +50,16 @@ class RunResult:
         return "\n".join(source[-lines:])
 
 
+def child_environment() -> dict:
+    """The environment of a Python child (a slicer backend, the G-code check, the design worker):
+    it must import this very package, installed or run from a source tree."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    env["PYTHONUNBUFFERED"] = "1"  # progress lines as they happen, not at exit
+    return env
+
+
 def _wrapped(argv: list) -> list:
     """Prefix ``nice`` (low priority) and ``stdbuf -oL`` (a slicer writing to a pipe buffers its
     progress lines until exit otherwise); both exec the command, so the pid stays the slicer's."""
@@ -74,7 +86,7 @@ def _pump(stream, tail: deque, events: queue.Queue, parse: Optional[ProgressPars
             events.put(parsed)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """In the child, before exec: on Linux, be killed if OctoPrint dies (even by SIGKILL), since a
     session of its own would otherwise let a slicer run on, orphaned, for minutes."""
     try:
@@ -85,7 +97,7 @@ def _die_with_parent() -> None:
         pass
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def kill_group(proc: subprocess.Popen) -> None:
     try:
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, signal.SIGKILL)
@@ -128,7 +140,7 @@ def run_command(
             text=True,
             errors="replace",
             start_new_session=True,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
         )
     except OSError as exc:
         raise AgentError(STAGE, f"{name} could not be started: {exc}", reason="failed") from exc
@@ -148,7 +160,7 @@ def run_command(
     finally:
         # Kill the group while it still exists: the slicer itself, or helpers that hold its output.
         if proc.poll() is None or any(r.is_alive() for r in readers):
-            _kill_group(proc)
+            kill_group(proc)
         proc.wait()
         ctx.detach(proc)
         for reader, stream in zip(readers, (proc.stdout, proc.stderr)):
@@ -177,7 +189,7 @@ def _supervise(proc, readers, events: queue.Queue, ctx: StageContext, *, name: s
         except queue.Empty:
             pass
         if ctx.cancelled:
-            _kill_group(proc)
+            kill_group(proc)
             raise Cancelled(STAGE)
         if latest is not None:
             fraction, message = latest
@@ -191,7 +203,7 @@ def _supervise(proc, readers, events: queue.Queue, ctx: StageContext, *, name: s
             if not any(r.is_alive() for r in readers) or now - exited_at > _DRAIN_S:
                 return
         elif now > deadline:
-            _kill_group(proc)
+            kill_group(proc)
             raise AgentError(
                 STAGE,
                 f"{name} did not finish within {timeout_s:g} s and was stopped",

@@ -10,8 +10,9 @@ import signal
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import websocket  # websocket-client, a dependency of OctoPrint
 
@@ -246,7 +247,7 @@ class SocketWatch:
 
 def _command(line: str) -> str:
     """'N12 G28 Z-100*57' -> 'G28 Z-100'."""
-    line = line.split("*")[0].strip()
+    line = line.split("*", maxsplit=1)[0].strip()
     if line.startswith("N") and " " in line:
         line = line.split(" ", 1)[1]
     return line

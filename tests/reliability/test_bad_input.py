@@ -10,7 +10,7 @@ import socket
 import pytest
 
 from ..octoprint_server import ADMIN
-from .helpers import FINAL, JOBS, SocketWatch, add_user, printer_flags, settle, submit, uploads
+from .helpers import FINAL, JOBS, add_user, printer_flags, settle, submit, uploads
 
 pytestmark = pytest.mark.octoprint
 
@@ -28,14 +28,6 @@ def server(octoprint):
     yield octoprint
     settle(octoprint, USER)
     settle(octoprint, SECOND)
-
-
-@pytest.fixture(scope="module")
-def terminal(server):
-    watch = SocketWatch(server)
-    watch.prove_it_sees(server)
-    yield watch
-    watch.close()
 
 
 @pytest.fixture(autouse=True)

@@ -196,7 +196,7 @@ def test_octoprint_stopped_mid_job_loses_nothing(server, faults, sig):
     configure(server, slicer="prusaslicer")
     slicing = submit(server, prompt="a 12 mm cube")
     queued = submit(server, prompt="a 14 mm cube")
-    server.wait_for(lambda: hung_slicers(), 60, "the slicer to be running")
+    server.wait_for(hung_slicers, 60, "the slicer to be running")
     before = all_jobs(server)
     assert before[slicing["id"]]["state"] == "slicing" and before[queued["id"]]["state"] == "queued"
 
@@ -238,7 +238,7 @@ def test_no_slicer_outlives_octoprint_killed(server, faults):
     faults.slicer_mode("hang")
     configure(server, slicer="prusaslicer")
     submit(server, prompt="a 16 mm cube")
-    server.wait_for(lambda: hung_slicers(), 60, "the slicer to be running")
+    server.wait_for(hung_slicers, 60, "the slicer to be running")
     restart(server, signal.SIGKILL, env=faults.env)
     try:
         assert hung_slicers() == []

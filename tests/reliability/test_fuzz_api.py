@@ -115,15 +115,15 @@ def from_schema(spec: dict, schema: dict, depth: int = 0):
 @st.composite
 def api_requests(draw, spec: dict, job_ids: list):
     method, path, op = draw(st.sampled_from(operations(spec)))
-    for param in op["parameters"]:
-        param = resolve(spec, param)
+    for ref in op["parameters"]:
+        param = resolve(spec, ref)
         if param["in"] == "path":
             value = draw(st.one_of(st.sampled_from(job_ids), HOSTILE_IDS, st.text(min_size=1, max_size=30)))
             quoted = value if draw(st.booleans()) and value in ("..", "../..") else urllib.parse.quote(value, safe="")
             path = path.replace("{" + param["name"] + "}", quoted)
     query = {}
-    for param in op["parameters"]:
-        param = resolve(spec, param)
+    for ref in op["parameters"]:
+        param = resolve(spec, ref)
         if param["in"] == "query" and draw(st.booleans()):
             value = draw(st.one_of(from_schema(spec, param["schema"]), st.text(max_size=20)))
             query[param["name"]] = value if isinstance(value, str) else json.dumps(value)

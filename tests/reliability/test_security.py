@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from ..fake_llm_server import FakeLLMServer, Reply, openai_reply
+from ..fake_llm_server import Reply, openai_reply
 from ..octoprint_server import ADMIN, VIEWER
 from .helpers import FINAL, JOBS, SocketWatch, add_user, configure, jobs_db, load_spec, operations, private_server, submit
 
@@ -33,12 +33,6 @@ PERMISSIONS = {
 }
 UNKNOWN_JOB = "ffffffffffff"
 CLOSED_PORT_LLM = "http://127.0.0.1:9/v1"
-
-
-@pytest.fixture(scope="module")
-def fake_llm():
-    with FakeLLMServer() as fake:
-        yield fake
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +71,8 @@ def request_for(method: str, path: str, job_id: str):
 
 @pytest.mark.parametrize("user", [None, VIEWER], ids=["anonymous", "read-only viewer"])
 def test_anonymous_and_read_only_users_get_403_everywhere(server, job, user):
-    for method, path, _ in operations(load_spec()):
-        method, url, body = request_for(method, path, job["id"])
+    for route_method, path, _ in operations(load_spec()):
+        method, url, body = request_for(route_method, path, job["id"])
         r = server.request(method, url, body=body, user=user)
         if user is None and method != "GET" and r.status == 400:
             # OctoPrint checks the CSRF token before the login: a request with neither stops there.
@@ -93,8 +87,8 @@ def test_anonymous_and_read_only_users_get_403_everywhere(server, job, user):
 @pytest.mark.parametrize("user", [DESIGNER, MAKER, ADMIN])
 def test_each_route_needs_exactly_its_permission(server, user):
     """Against an unknown job id, so that a permitted request changes nothing (404, 422 or 200)."""
-    for method, path, op in operations(load_spec()):
-        method, url, body = request_for(method, path, UNKNOWN_JOB)
+    for route_method, path, op in operations(load_spec()):
+        method, url, body = request_for(route_method, path, UNKNOWN_JOB)
         if method == "POST" and path == "/jobs":
             body = {}  # past the permission check, refused as empty: 422, not a new job
         r = server.request(method, url, body=body, user=user)

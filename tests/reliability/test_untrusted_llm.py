@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ..fake_llm_server import FakeLLMServer, Reply, free_port, openai_reply
-from .helpers import FINAL, JOBS, SocketWatch, private_server, submit, uploads
+from ..fake_llm_server import Reply, free_port, openai_reply
+from .helpers import FINAL, JOBS, private_server, submit, uploads
 
 pytestmark = pytest.mark.octoprint
 
@@ -28,26 +28,12 @@ PLUGIN = Path(__file__).resolve().parents[2] / "octoprint_aiagent"
 
 
 @pytest.fixture(scope="module")
-def fake_llm():
-    with FakeLLMServer() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 def server(tmp_path_factory, fake_llm):
     # The bundled File Check plugin's wizard would cover the tab once files exist; not ours to test.
     quiet = {"plugins": {"_disabled": ["announcements", "tracking", "errortracking", "file_check"]}}
     with private_server(tmp_path_factory.mktemp("llm"), "llm", config=quiet) as server:
         server.set_plugin_settings(llm={"backend": "openai", "base_url": fake_llm.url, "model": "fake", "api_key": "sk-untrusted", "timeout": LLM_TIMEOUT_S})
         yield server
-
-
-@pytest.fixture(scope="module")
-def terminal(server):
-    watch = SocketWatch(server)
-    watch.prove_it_sees(server)
-    yield watch
-    watch.close()
 
 
 @pytest.fixture

@@ -66,11 +66,30 @@ $(function () {
         self.printWhenReady = ko.observable(false);
         self.submitting = ko.observable(false);
 
+        // "" = as the request's words say, else the default material: the server decides, with the spec.
+        self.materialChoices = ko.pureComputed(function () {
+            var st = self.status();
+            var presets = (st && st.materials) || {};
+            var fallback = presets[st && st.default_material];
+            var first = {
+                value: "",
+                label: fallback ? _.sprintf(gettext("As the request says (else %(material)s)"), {material: fallback.label}) : gettext("As the request says")
+            };
+            return [first].concat(
+                Object.keys(presets).map(function (name) {
+                    return {value: name, label: presets[name].label};
+                })
+            );
+        });
         self.materials = ko.pureComputed(function () {
             var st = self.status();
-            if (st && st.materials) return _.keys(st.materials);
-            return _.compact([self.pluginSettings && self.pluginSettings.default_material()]);
+            return st && st.materials ? Object.keys(st.materials) : [];
         });
+        self.materialLabel = function (name) {
+            var st = self.status();
+            var preset = st && st.materials && st.materials[name];
+            return preset ? preset.label : name || "";
+        };
         self.qualities = ko.pureComputed(function () {
             var st = self.status();
             if (st && st.qualities) return _.keys(st.qualities);
@@ -102,7 +121,7 @@ $(function () {
             if (!self.canSubmit()) return;
             self.submit({
                 prompt: self.prompt().trim(),
-                material: self.material(),
+                material: self.material() || undefined,
                 quality: self.quality(),
                 print: self.canPrint() && self.printWhenReady()
             });
@@ -480,7 +499,7 @@ $(function () {
                 title: gettext("Print this part?"),
                 lines: [
                     {label: gettext("File"), value: job.files.gcode},
-                    {label: gettext("Material"), value: job.request.material + ", " + job.request.quality},
+                    {label: gettext("Material"), value: self.materialLabel(g.material || (job.outputs.spec || {}).material) + ", " + job.request.quality},
                     {label: gettext("Nozzle"), value: fmtNumber(g.max_nozzle_temp, 0) + " °C"},
                     {label: gettext("Bed"), value: fmtNumber(g.max_bed_temp, 0) + " °C"},
                     {label: gettext("Estimated time"), value: fmtSeconds(g.est_time_s) || "-"}
@@ -531,7 +550,7 @@ $(function () {
 
         self.onBeforeBinding = function () {
             self.pluginSettings = self.settings.settings.plugins.aiagent;
-            self.material(self.pluginSettings.default_material());
+            self.material("");
             self.quality(self.pluginSettings.default_quality());
         };
 

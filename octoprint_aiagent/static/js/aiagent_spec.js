@@ -107,7 +107,6 @@
                     backend: "user",
                     prompt: spec.prompt
                 },
-                material: job.request.material,
                 quality: job.request.quality,
                 infill_percent: job.request.infill_percent
             });
