@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Debian packages the tests use: the two real slicers, Chromium for the browser test,
-# cmake/g++ for building llama-server. Installs only what is missing.
+# Debian packages the tests use: the two real slicers, Chromium and its Arial-metric fonts for
+# the browser test, cmake/g++ for building llama-server. Installs only what is missing.
 set -euo pipefail
 need=()
 command -v prusa-slicer >/dev/null || need+=(prusa-slicer)
 command -v CuraEngine >/dev/null || need+=(cura-engine)
 command -v chromium >/dev/null || need+=(chromium)
+# Only recommended by chromium, so --no-install-recommends leaves it out; without an Arial-metric
+# font the page renders wider than in users' browsers and OctoPrint's tab bar overflows.
+[ "$(dpkg-query -W -f='${Status}' fonts-liberation 2>/dev/null)" = "install ok installed" ] || need+=(fonts-liberation)
 command -v cmake >/dev/null || need+=(cmake)
 command -v g++ >/dev/null || need+=(g++)
 command -v ab >/dev/null || need+=(apache2-utils)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 import urllib.error
@@ -120,6 +121,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.interval <= 0:
         parser.error("--interval must be positive")
 
+    if not args.once:
+        # Ctrl-C is how the refreshing monitor stops. Python keeps a SIGINT that its parent ignored
+        # (a background job of a non-interactive shell, some runners and IDEs start programs so),
+        # and then neither Ctrl-C nor `kill -INT` would stop it.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         while True:
             summary = render(fetch_metrics(args.url, args.api_key, args.timeout), args.url)

@@ -24,10 +24,18 @@ def dev_prompts() -> list:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def running_octoprint(tmp_path_factory):
-    """A started OctoPrint with the Virtual Printer connected; stopped (log kept) at the end."""
+def running_octoprint(tmp_path_factory, config: dict = None, plugin_files: dict = None):
+    """A started OctoPrint with the Virtual Printer connected; stopped (log kept) at the end.
+    ``config`` is merged into config.yaml; ``plugin_files`` (path -> text) are written into the
+    server's plugins folder, where OctoPrint finds plugins that are not installed packages."""
     server = OctoPrintServer.create(tmp_path_factory.mktemp("octoprint"))
     server.update_config(FAST_VIRTUAL_PRINTER)
+    if config:
+        server.update_config(config)
+    for name, text in (plugin_files or {}).items():
+        path = server.basedir / "plugins" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     server.start()
     try:
         server.connect_virtual_printer()

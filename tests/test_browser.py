@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
 
 from .conftest import running_octoprint
+from .octoprint_page import OVERFLOW_MENU, TAB_ENTRY, log_in, open_aiagent_tab
 
 pytestmark = [pytest.mark.octoprint, pytest.mark.browser]
 
@@ -36,6 +38,31 @@ def octoprint(tmp_path_factory):
     """A server of this module's own: a browser session must not meet what earlier tests left
     on the shared server (settings, users, login attempts)."""
     yield from running_octoprint(tmp_path_factory)
+
+
+# Another plugin's tab, wide and placed before ours (tab order is a setting of config.yaml): a
+# tab bar that cannot hold "AI Agent" whatever the fonts, as users with several plugins meet it.
+OTHER_TAB_PLUGIN = {
+    "other_tab/__init__.py": textwrap.dedent('''\
+        import octoprint.plugin
+
+        class OtherTab(octoprint.plugin.TemplatePlugin):
+            def get_template_configs(self):
+                return [{"type": "tab", "name": "Another plugin's tab, with a long name", "custom_bindings": False}]
+
+        __plugin_name__ = "Other tab"
+        __plugin_pythoncompat__ = ">=3.7,<4"
+        __plugin_implementation__ = OtherTab()
+        '''),
+    "other_tab/templates/other_tab_tab.jinja2": "<p>Another plugin's tab.</p>\n",
+}
+TABS_BEFORE_OURS = ["temperature", "control", "plugin_gcodeviewer", "terminal", "timelapse", "plugin_other_tab"]
+
+
+@pytest.fixture(scope="module")
+def crowded_octoprint(tmp_path_factory):
+    config = {"appearance": {"components": {"order": {"tab": TABS_BEFORE_OURS}}}}
+    yield from running_octoprint(tmp_path_factory, config=config, plugin_files=OTHER_TAB_PLUGIN)
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +89,14 @@ class PageErrors:
         assert not self.errors, "JavaScript errors on the page:\n" + "\n".join(self.errors)
 
 
-def open_tab(browser, octoprint, user: str):
+def open_tab(browser, octoprint, user: str, width: int = 1280):
     """Log in through OctoPrint's login form and open the AI Agent tab."""
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context = browser.new_context(viewport={"width": width, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(30_000)
     errors = PageErrors(page)
-    page.goto(octoprint.url + "/")
-    page.fill("#login-user", user)
-    page.fill("#login-password", octoprint.passwords[user])
-    page.click("#login-button")
-    page.click("#tab_plugin_aiagent_link a", timeout=60_000)
+    log_in(page, octoprint, user)
+    open_aiagent_tab(page)
     return context, page, errors
 
 
@@ -169,7 +193,7 @@ def test_design_preview_print_and_history(page, octoprint, artifacts):
     page.wait_for_selector("#gcode_link.active")
     page.wait_for_function("() => document.getElementById('gcode').classList.contains('active')")
     page.wait_for_function("path => ko.dataFor(document.getElementById('gcode')).loadedFilepath === path", arg=gcode_file)
-    page.click("#tab_plugin_aiagent_link a")
+    open_aiagent_tab(page)
 
     # the history lists the job as done, with its size
     page.click("[data-test-id=aiagent-view-history]")
@@ -350,9 +374,22 @@ def test_without_permission_the_tab_explains_and_asks_nothing(browser, octoprint
         notice.wait_for(state="visible")
         assert page.locator("[data-test-id=aiagent-prompt]").is_hidden()
         page.reload()
-        page.click("#tab_plugin_aiagent_link a", timeout=60_000)
+        open_aiagent_tab(page)
         notice.wait_for(state="visible")
         assert asked == []  # no request that could only answer 403
+        errors.assert_none()
+    finally:
+        context.close()
+
+
+def test_a_full_tab_bar_keeps_the_tab_in_its_overflow_menu(browser, crowded_octoprint):
+    # A narrow window too, though it does not decide where the tab goes: OctoPrint's page keeps
+    # its fixed 960 px layout and scrolls sideways. The other plugin's tab fills the bar.
+    context, page, errors = open_tab(browser, crowded_octoprint, "admin", width=800)
+    try:
+        assert page.locator(f"{OVERFLOW_MENU} {TAB_ENTRY}").count() == 1
+        page.wait_for_selector("[data-test-id=aiagent-prompt]", state="visible")
+        wait_ready(page, describe(page, "a 20mm calibration cube"))
         errors.assert_none()
     finally:
         context.close()

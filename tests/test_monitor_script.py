@@ -118,7 +118,10 @@ def test_a_page_that_is_not_metrics_is_an_error(server_url):
 
 
 def test_refreshing_mode_clears_the_screen_and_stops_on_ctrl_c(server_url):
-    proc = subprocess.Popen([sys.executable, str(SCRIPT), "--url", server_url, "--api-key", KEY, "--interval", "0.2"],
+    # Started with SIGINT ignored, as a background job of a non-interactive shell starts it (and
+    # the whole test run, when it is started so): Ctrl-C must stop the monitor all the same.
+    ignoring_sigint = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"]
+    proc = subprocess.Popen([*ignoring_sigint, sys.executable, str(SCRIPT), "--url", server_url, "--api-key", KEY, "--interval", "0.2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()
@@ -127,7 +130,9 @@ def test_refreshing_mode_clears_the_screen_and_stops_on_ctrl_c(server_url):
             if line.startswith("slicing"):
                 break
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
+        # read what it still writes while it stops: a full pipe would block its last flush
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 0, stderr
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from ..fake_llm_server import Reply, free_port, openai_reply
+from ..octoprint_page import log_in, open_aiagent_tab
 from .helpers import FINAL, JOBS, private_server, submit, uploads
 
 pytestmark = pytest.mark.octoprint
@@ -229,11 +230,8 @@ def test_llm_markup_stays_text_in_the_tab(server, llm):
         try:
             page = browser.new_page()
             page.set_default_timeout(60_000)
-            page.goto(server.url + "/")
-            page.fill("#login-user", "admin")
-            page.fill("#login-password", server.passwords["admin"])
-            page.click("#login-button")
-            page.click("#tab_plugin_aiagent_link a")
+            log_in(page, server, "admin")
+            open_aiagent_tab(page)
             page.fill("[data-test-id=aiagent-prompt]", "a cube of 32 mm")
             with page.expect_response(lambda r: r.url.endswith("/plugin/aiagent/jobs") and r.request.method == "POST") as response:
                 page.press("[data-test-id=aiagent-prompt]", "Enter")
