@@ -23,6 +23,8 @@ setup(
             "static/vendor/**/*",
             "templates/*.jinja2",
             "slicing/cura_definitions/*.json",
+            "cad/fonts/*.ttf",
+            "cad/fonts/LICENSE",
         ]
     },
     zip_safe=False,
@@ -37,6 +39,7 @@ setup(
         "manifold3d>=2.5",
         "shapely>=2.0",
         "scipy>=1.8",
+        "fonttools>=4.38",  # pure Python; reads the bundled font for cad.text
     ],
     extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17", "ruff>=0.6"]},
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
