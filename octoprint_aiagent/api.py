@@ -161,7 +161,7 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
         spec = refine_spec(DesignSpec.from_dict(spec_data), instruction)
         # The refined spec carries the material ("use PETG" changes it there); the parent's
         # material field must not override it.
-        request = JobRequest(**dict(parent.request, prompt="", spec=spec.to_dict(), csg=None, material=None))
+        request = JobRequest(**dict(parent.request, prompt="", spec=spec.to_dict(), part=None, material=None))
         job = runner.submit(request, _user(), print_after=bool(body.get("print", False)), parent=job_id)
         return _job_response(job, 202)
 

@@ -93,6 +93,7 @@ class Services:
             found=self.slicers,
             material_overrides=self.settings("materials", default={}),
             default_material=self.settings("default_material", default="PLA"),
+            fit_clearance=float(self.settings("fit_clearance", default=0.2)),
             slicer_timeout_s=float(self.settings("slicer_timeout", default=600)),
             design_timeout_s=float(self.settings("design_timeout", default=120)),
         )

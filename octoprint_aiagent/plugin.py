@@ -22,6 +22,7 @@ SETTINGS_DEFAULTS = {
     "slicer_timeout": 600,
     "design_timeout": 120,
     "default_material": "PLA",
+    "fit_clearance": 0.2,  # mm per side for parts that must fit: threads, holes for screws, lids
     "default_quality": "normal",
     "infill_percent": 20,
     "print_without_asking": False,
@@ -38,6 +39,7 @@ NUMBER_SETTINGS = {
     ("infill_percent",): (int, 0, 100),
     ("slicer_timeout",): (float, 10, 7200),
     ("design_timeout",): (float, 5, 3600),
+    ("fit_clearance",): (float, -0.5, 1.0),
     ("max_prompt_chars",): (int, 20, 20000),
     ("max_queued_jobs",): (int, 1, 1000),
     ("max_jobs_per_minute",): (int, 1, 10000),

@@ -1,5 +1,5 @@
-"""Parametric parts: every dev prompt's part at the expected size, and property tests per kind
-(watertight, exact extents, volume within 1% of the closed form)."""
+"""The catalogue of named parts (solids and templates): every dev prompt's part at the expected
+size, and property tests per kind (watertight, exact extents, volume within 1% of the closed form)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from octoprint_aiagent.cad import gear as gear_profile
-from octoprint_aiagent.cad.csg import circle_segments
+from octoprint_aiagent.cad.build import build_part
+from octoprint_aiagent.cad.curves import circle_segments
+from octoprint_aiagent.cad.features import spread_centres
 from octoprint_aiagent.cad.mesh_io import read_stl, write_stl
-from octoprint_aiagent.cad.shapes import BUILDERS, LID_GAP_MM, build_part, hole_centres, lid_lip_height
 from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.spec import KINDS, DesignSpec, validate_spec
+from octoprint_aiagent.model.templates.basic import LID_GAP_MM, lid_lip_height
 
 from .conftest import dev_prompts
 
@@ -53,7 +55,7 @@ DEV_SPECS = {
 
 def dev_spec(prompt: str) -> DesignSpec:
     kind, params = DEV_SPECS[prompt]
-    return DesignSpec(kind, params, prompt=prompt)
+    return validate_spec(DesignSpec.named(kind, params, prompt=prompt))
 
 
 def test_every_dev_prompt_has_a_spec():
@@ -69,8 +71,8 @@ def test_dev_prompt_part_has_expected_size(case):
         assert mesh.volume == pytest.approx(case["volume"], rel=case["tol_volume"])
 
 
-def test_every_catalogue_kind_has_a_builder():
-    assert set(BUILDERS) == set(KINDS) - {"csg"}
+def test_every_catalogue_kind_has_a_closed_form_here():
+    assert set(KINDS) <= set(CLOSED_FORMS)
 
 
 # --- closed forms ------------------------------------------------------------------------------
@@ -130,18 +132,33 @@ def expected(kind: str, p: dict) -> tuple[list, float]:
         if length >= width:
             return [length, 2 * width + LID_GAP_MM, height], box + lid
         return [2 * length + LID_GAP_MM, width, height], box + lid
+    if kind == "torus":
+        big, small = p["diameter"] / 2, p["tube_diameter"] / 2
+        return [2 * (big + small), 2 * (big + small), 2 * small], 2 * math.pi**2 * big * small * small
+    if kind == "triangular_plate":
+        s = p["side"]
+        return [s, s * math.sqrt(3) / 2, p["thickness"]], math.sqrt(3) / 4 * s * s * p["thickness"]
+    if kind == "l_bracket":
+        a, b, t, w = p["length"], p.get("length_2") or p["length"], p["thickness"], p["width"]
+        return [a, w, b], (a + b - t) * t * w
     raise KeyError(kind)
+
+
+CLOSED_FORMS = ("cube", "box", "cylinder", "sphere", "dome", "cone", "pyramid", "hex_prism", "triangular_prism", "tube", "open_box",
+                "cup", "plate_with_holes", "box_with_lid", "gear", "torus", "triangular_plate", "l_bracket")
 
 
 def check_part(kind: str, params: dict) -> None:
     try:
-        spec = validate_spec(DesignSpec(kind, params))
+        spec = validate_spec(DesignSpec.named(kind, params))
     except AgentError:
         assume(False)
     try:
         mesh = build_part(spec)
-    except AgentError as exc:  # only the hole pattern may refuse a valid spec, with a reason
-        assert kind == "plate_with_holes" and "do not fit" in exc.message
+    except AgentError as exc:  # refusals a valid spec may meet, each with its reason
+        holes_do_not_fit = kind == "plate_with_holes" and ("do not fit" in exc.message or "apart" in exc.message)
+        walls_too_thin = "thinner than the 0.4 mm nozzle" in exc.message and min(params.get("wall", 9), params.get("floor") or 9) < 0.4
+        assert holes_do_not_fit or walls_too_thin, exc.message
         assume(False)
     extents, volume = expected(kind, dict(spec.params))
     assert mesh.is_watertight and mesh.is_winding_consistent
@@ -244,12 +261,30 @@ def test_box_with_lid(length, width, height, wall, clearance):
 
 
 @SETTINGS
+@given(st.floats(4.0, 300.0), st.floats(0.05, 0.9))
+def test_torus(diameter, fraction):
+    check_part("torus", {"diameter": diameter, "tube_diameter": diameter * fraction})
+
+
+@SETTINGS
+@given(SIZE, SIZE)
+def test_triangular_plate(side, thickness):
+    check_part("triangular_plate", {"side": side, "thickness": thickness})
+
+
+@SETTINGS
+@given(st.floats(5.0, 300.0), st.one_of(st.none(), st.floats(5.0, 300.0)), SIZE, st.floats(0.5, 4.0))
+def test_l_bracket(length, length_2, width, thickness):
+    check_part("l_bracket", {"length": length, "length_2": length_2, "width": width, "thickness": thickness})
+
+
+@SETTINGS
 @given(st.integers(6, 200), st.floats(5.0, 300.0), SIZE, st.floats(14.5, 25.0), st.floats(0.0, 0.5))
 def test_gear(teeth, outer_diameter, thickness, pressure_angle, bore_fraction):
     geo = gear_profile.gear_geometry(teeth, outer_diameter, pressure_angle)
     bore = bore_fraction * 2 * geo.root_radius
     try:
-        spec = validate_spec(DesignSpec("gear", {"teeth": teeth, "outer_diameter": outer_diameter, "thickness": thickness,
+        spec = validate_spec(DesignSpec.named("gear", {"teeth": teeth, "outer_diameter": outer_diameter, "thickness": thickness,
                                                  "pressure_angle": pressure_angle, "bore": bore}))
     except AgentError:
         assume(False)
@@ -303,7 +338,7 @@ def test_gear_module_follows_the_outer_diameter():
     ],
 )
 def test_hole_patterns_are_symmetric_and_inside(count, length, width, expect):
-    centres = np.array(hole_centres(length, width, count, 3.0))
+    centres = np.array(spread_centres(length, width, count, 3.0))
     assert len(centres) == count
     assert np.allclose(centres.mean(axis=0), 0, atol=1e-9), "symmetric about the centre"
     assert np.all(np.abs(centres[:, 0]) + 1.5 < length / 2) and np.all(np.abs(centres[:, 1]) + 1.5 < width / 2)
@@ -322,14 +357,14 @@ def test_hole_patterns_are_symmetric_and_inside(count, length, width, expect):
 
 def test_too_many_holes_are_refused_with_a_reason():
     with pytest.raises(AgentError) as err:
-        build_part(DesignSpec("plate_with_holes", {"length": 20, "width": 20, "hole_count": 40, "hole_diameter": 3}))
+        build_part(validate_spec(DesignSpec.named("plate_with_holes", {"length": 20, "width": 20, "hole_count": 40, "hole_diameter": 3})))
     assert err.value.stage == "designing" and err.value.reason == "invalid"
-    assert "40 holes of 3 mm do not fit" in err.value.message
+    assert "40 features 3 mm across do not fit on the 20 x 20 mm top face" in err.value.message
 
 
 def test_box_with_lid_is_two_bodies_and_the_lip_fits_inside_with_the_clearance():
     params = {"length": 60, "width": 40, "height": 30, "wall": 2, "clearance": 0.3}
-    mesh = build_part(DesignSpec("box_with_lid", params))
+    mesh = build_part(validate_spec(DesignSpec.named("box_with_lid", params)))
     bodies = sorted(mesh.split(only_watertight=True), key=lambda b: b.extents[2], reverse=True)
     assert len(bodies) == 2
     box, lid = bodies
@@ -339,12 +374,13 @@ def test_box_with_lid_is_two_bodies_and_the_lip_fits_inside_with_the_clearance()
     assert lid.bounds[0][1] > box.bounds[1][1], "lid beside the box, not overlapping"
 
 
-def test_build_part_refuses_unknown_kinds_and_bad_params_with_reasons():
+def test_unknown_kinds_and_bad_params_are_refused_with_reasons():
     with pytest.raises(AgentError) as err:
-        build_part(DesignSpec("teapot", {"size": 3}))
-    assert "unknown object kind" in err.value.message
-    with pytest.raises(AgentError):
-        build_part(DesignSpec("tube", {"outer_diameter": 10, "inner_diameter": 12, "height": 3}))
+        validate_spec(DesignSpec.named("teapot", {"size": 3}))
+    assert "names no solid types" in err.value.message and "cube" in err.value.message
+    with pytest.raises(AgentError) as err:
+        validate_spec(DesignSpec.named("tube", {"outer_diameter": 10, "inner_diameter": 12, "height": 3}))
+    assert "inner diameter (12 mm) must be smaller than the outer diameter (10 mm)" in err.value.message
 
 
 def test_tessellation_is_finer_for_larger_circles_and_keeps_vertices_on_the_axes():
@@ -372,12 +408,12 @@ def test_write_stl_is_binary_and_reads_back_closed(tmp_path):
 def test_write_stl_replaces_an_existing_file_whole(tmp_path):
     path = tmp_path / "part.stl"
     path.write_bytes(b"old contents")
-    write_stl(build_part(DesignSpec("cube", {"size": 10})), path)
+    write_stl(build_part(validate_spec(DesignSpec.named("cube", {"size": 10}))), path)
     assert len(path.read_bytes()) == 84 + 50 * 12
 
 
 def test_stl_errors_are_agent_errors(tmp_path):
-    cube = build_part(DesignSpec("cube", {"size": 10}))
+    cube = build_part(validate_spec(DesignSpec.named("cube", {"size": 10})))
     with pytest.raises(AgentError) as err:
         write_stl(cube, tmp_path / "missing" / "part.stl")
     assert err.value.reason == "failed"

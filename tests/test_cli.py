@@ -29,7 +29,8 @@ def test_parse_prints_the_spec():
     r = cli("parse", "a tube 40mm long, outer diameter 20mm, inner diameter 16mm")
     assert r.returncode == 0, r.stderr
     spec = json.loads(r.stdout)
-    assert spec["kind"] == "tube" and spec["params"] == {"outer_diameter": 20.0, "inner_diameter": 16.0, "height": 40.0}
+    assert spec["part"] == {"tube": {"outer_diameter": 20.0, "inner_diameter": 16.0, "height": 40.0}}
+    assert sorted(r["path"] for r in spec["roles"]) == ["height", "inner_diameter", "outer_diameter"]
 
 
 @pytest.mark.parametrize("prompt", ["", "   ", "a cylinder 30 mm wide", "something nice"])

@@ -33,7 +33,7 @@ def worker():
 
 def design(worker, tmp_path, ctx=None, timeout_s=120.0, spec=SPEC):
     stl = str(tmp_path / "part.stl")
-    return designer_in(worker, lambda: timeout_s)(spec, PrinterProfile(), stl, ctx or StageContext()), stl
+    return designer_in(worker, lambda: timeout_s)(spec, PrinterProfile(), stl, 0.2, ctx or StageContext()), stl
 
 
 def test_designs_in_a_low_priority_child_that_stays_up(worker, tmp_path):
@@ -53,8 +53,8 @@ def test_errors_of_the_design_come_back_as_they_are(worker, tmp_path):
     report, _ = design(worker, tmp_path, spec=too_big)
     assert not report["ok"] and any(c["name"] == "fits_build_volume" and c["level"] == "error" for c in report["checks"])
     with pytest.raises(AgentError) as err:
-        design(worker, tmp_path, spec=SPEC.with_changes(kind="csg", params={}, csg={"op": "union", "children": []}))
-    assert err.value.stage == "designing" and err.value.reason == "invalid" and "children" in err.value.message
+        design(worker, tmp_path, spec=SPEC.with_changes(part={"cube": {"size": 20}, "features": [{"hole": {"diameter": 30}}]}))
+    assert err.value.stage == "designing" and err.value.reason == "invalid" and "as wide as or wider than" in err.value.message
 
 
 def test_cancel_kills_the_worker_at_once_and_the_next_call_starts_another(worker, tmp_path):

@@ -24,7 +24,7 @@ DEV_PROMPTS = [
 
 def llm_spec(prompt: str, kind: str, params: dict, **order) -> DesignSpec:
     """A spec as the LLM path builds it: validated from the answer's JSON."""
-    return DesignSpec.from_dict({"kind": kind, "params": params, "backend": "openai", "prompt": prompt, **order})
+    return DesignSpec.from_dict({"part": {kind: params}, "backend": "openai", "prompt": prompt, **order})
 
 
 def chosen(spec: DesignSpec) -> dict:
@@ -173,10 +173,13 @@ def test_the_kind_must_be_of_the_family_the_request_names():
     assert spec.kind == "box" and chosen(spec) == {}
 
 
-def test_a_csg_document_passes_with_a_note():
-    doc = {"op": "cube", "size": [10, 10, 10]}
-    spec = ground_spec("a strange bracket", DesignSpec.from_dict({"kind": "csg", "csg": doc, "backend": "openai"}))
-    assert spec.csg == doc and any("CSG" in n for n in spec.notes)
+def test_a_document_of_pieces_lists_every_size_the_request_does_not_state_as_chosen():
+    doc = {"union": [{"box": {"length": 10, "width": 10, "height": 3}},
+                     {"cylinder": {"diameter": 4, "height": 10}, "translate": [0, 0, 3]}]}
+    spec = ground_spec("a strange bracket, 3 mm thick", DesignSpec.from_dict({"part": doc, "backend": "openai"}))
+    assert spec.part == doc
+    assert chosen(spec) == {"union[0].box.length": 10, "union[0].box.width": 10, "union[1].cylinder.diameter": 4,
+                            "union[1].cylinder.height": 10}
 
 
 def test_an_empty_prompt_is_refused():

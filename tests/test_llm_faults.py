@@ -240,9 +240,9 @@ def test_system_prompt_describes_every_kind():
     "answer, reason",
     [
         ("G1 X10 Y10 E5", "G-code"),
-        ('{"kind": "cube", "params": {"size": 5000}}', "out of range"),
+        ('{"kind": "cube", "params": {"size": 5000}}', "it must be from 0.1 to 1000 mm"),
         ('{"kind": "cube", "params": {"size": 20}, "gcode": "x"}', "does not allow"),
-        ('{"kind": "cube", "params": {"size": 20, "teeth": 12}}', "no parameter teeth"),
+        ('{"kind": "cube", "params": {"size": 20, "teeth": 12}}', "has no parameter 'teeth'"),
         ('{"kind": "cube", "params": {"size": 20}, "material": "' + "P" * 40000 + '"}', "longer than"),
         ('{"kind": "cube", "params": {"size": 35}}', ""),  # 35 mm is not what the prompt says
     ],

@@ -171,8 +171,9 @@ UNSEEN = [
     ("a hollow cylinder 30mm OD, 2mm wall, 50mm tall", "tube", {"outer_diameter": 30, "inner_diameter": 26, "height": 50}),
     (
         "a disc 50mm wide, 3mm thick with a 5mm hole in the middle",
-        "tube",
-        {"outer_diameter": 50, "inner_diameter": 5, "height": 3},
+        "cylinder",
+        {"diameter": 50, "height": 3},
+        {"features": [{"hole": {"diameter": 5}}]},
     ),
     ("a napkin ring 45mm across 25mm wide 2mm wall", "tube", {"outer_diameter": 45, "inner_diameter": 41, "height": 25}),
     ("a tray 200 by 150 by 30 mm, 3mm walls", "open_box", {"length": 200, "width": 150, "height": 30, "wall": 3}),
@@ -198,18 +199,21 @@ UNSEEN = [
     ),
     (
         "a plate 100 x 50 x 3 mm with 4 x M3 holes",
-        "plate_with_holes",
-        {"length": 100, "width": 50, "thickness": 3, "hole_count": 4, "hole_diameter": 3},
+        "box",
+        {"length": 100, "width": 50, "height": 3},
+        {"features": [{"hole": {"screw": "M3"}, "pattern": {"spread": {"count": 4}}}]},
     ),
     (
         "a plate 80mm by 60mm with 6 holes of 4mm, 5 mm thick",
-        "plate_with_holes",
-        {"length": 80, "width": 60, "thickness": 5, "hole_count": 6, "hole_diameter": 4},
+        "box",
+        {"length": 80, "width": 60, "height": 5},
+        {"features": [{"hole": {"diameter": 4}, "pattern": {"spread": {"count": 6}}}]},
     ),
     (
         "a mounting plate 40x20x2 with a single 5 mm hole",
-        "plate_with_holes",
-        {"length": 40, "width": 20, "thickness": 2, "hole_count": 1, "hole_diameter": 5},
+        "box",
+        {"length": 40, "width": 20, "height": 2},
+        {"features": [{"hole": {"diameter": 5}}]},
     ),
     ("a 100x60x40mm box with a lid", "box_with_lid", {"length": 100, "width": 60, "height": 40}),
     ("a lidded box 8 by 6 by 3 cm with 1.5mm walls", "box_with_lid", {"length": 80, "width": 60, "height": 30, "wall": 1.5}),
@@ -217,13 +221,13 @@ UNSEEN = [
     ("a round tray 10cm across and 3cm deep", "cup", {"diameter": 100, "height": 30}),
     ("a cylinder 40mm wide, 60mm tall, open top, 2mm walls", "cup", {"diameter": 40, "height": 60, "wall": 2}),
     ("a storage box with a lid, 120 x 80 x 50 mm", "box_with_lid", {"length": 120, "width": 80, "height": 50}),
-    ("a 5 mm thick disc, 4 cm across, with a center hole of 8 mm", "tube",
-     {"outer_diameter": 40, "inner_diameter": 8, "height": 5}),
+    ("a 5 mm thick disc, 4 cm across, with a center hole of 8 mm", "cylinder",
+     {"diameter": 40, "height": 5}, {"features": [{"hole": {"diameter": 8}}]}),
     ("I'd like a tube with an outside diameter of 32 mm and an inside diameter of 28mm, 12 cm long", "tube",
      {"outer_diameter": 32, "inner_diameter": 28, "height": 120}),
     ("an M8 washer: 17mm OD, 8.4 mm ID, 1.6mm thick", "tube", {"outer_diameter": 17, "inner_diameter": 8.4, "height": 1.6}),
     ("an M8 washer 17mm OD 1.6mm thick", "tube", {"outer_diameter": 17, "inner_diameter": 8, "height": 1.6}),
-    ("four spacers: 10mm OD, M3 hole, 6mm long", "tube", {"outer_diameter": 10, "inner_diameter": 3, "height": 6},
+    ("four spacers: 10mm OD, M3 hole, 6mm long", "tube", {"outer_diameter": 10, "inner_diameter": 3.4, "height": 6},
      {"quantity": 4}),
     ("Hey, can you print me a small gear? 16 teeth, 1 inch across, quarter inch thick, 1/4\" bore", "gear",
      {"teeth": 16, "outer_diameter": 25.4, "thickness": 6.35, "bore": 6.35}),
@@ -251,11 +255,16 @@ def test_unseen_phrasings(case):
     assert spec.kind == kind
     stated = {name: spec.params[name] for name in params}
     assert stated == pytest.approx(params, rel=1e-6)
-    assumed = {a.field for a in spec.assumptions}
+    assumed = {a.field for a in spec.assumptions if "[" not in a.field}
     # everything the prompt did not state is a catalogue default, listed as an assumption
     assert assumed == set(spec.params) - set(params)
     assert spec.quantity == order.get("quantity", 1)
     assert spec.material == order.get("material")  # None: the request names none; the pipeline decides
+    expected = order.get("features", [])
+    assert len(spec.features) == len(expected)
+    for got, want in zip(spec.features, expected):  # what the case states is there, defaults aside
+        for key, value in want.items():
+            assert got[key] == {**got[key], **value} if isinstance(value, dict) else got[key] == value, (got, want)
 
 
 def test_the_material_is_the_one_the_request_names_or_none():
@@ -292,14 +301,14 @@ REFUSED = [
     ("a box 10x20x30x40", "at most three"),
     ("a tube 20mm OD 10mm ID 2mm wall 30mm long", "does not match"),
     ("a tube 2mm wall 30mm long", "not its inner or outer diameter"),
-    ("a 20mm cube with a hole", "cannot make a cube with holes"),
+    ("a 20mm cube with a hole", "I understood a hole but not its diameter"),
     ("a cube with a lid 20mm", "not a cube with one"),
     ("a hollow sphere 30mm", "hollow sphere"),
-    ("a washer with 4 holes 20mm OD 2mm thick", "one centre hole"),
-    ("a 20mm cube and a 30mm sphere", "more than one object"),
+    ("a washer with 4 holes 20mm OD 2mm thick", "not what '20mm od' is for"),
+    ("a 20mm cube and a 30mm sphere", "a cube and a sphere but not how they go together"),
     ("20mm cube PLA or PETG", "several materials"),
-    ("a cylinder 5 km wide 20mm tall", "out of range"),
-    ("a cylinder 0 mm wide 20 mm tall", "out of range"),
+    ("a cylinder 5 km wide 20mm tall", "5e+06 mm; it must be from 0.1 to 1000 mm"),
+    ("a cylinder 0 mm wide 20 mm tall", "0 mm; it must be from 0.1 to 1000 mm"),
     ("a cup 40mm wide 50mm tall 25mm walls", "leave no room"),
     ("a 20mm cube 10°", "angle"),
     ("two 20mm cubes, 3 copies", "two different quantities"),

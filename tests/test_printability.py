@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 import trimesh
 
-from octoprint_aiagent.cad.csg import build_csg
+from octoprint_aiagent.cad.build import BuildContext, build_document, build_part
+from octoprint_aiagent.cad.mesh_io import manifold_to_trimesh
 from octoprint_aiagent.cad.printability import COPY_GAP_MM, prepare_for_print
-from octoprint_aiagent.cad.shapes import build_part
+from octoprint_aiagent.model.document import check_part
 from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.printer import PrinterProfile, parse_bed
-from octoprint_aiagent.model.spec import DesignSpec
+from octoprint_aiagent.model.spec import DesignSpec, validate_spec
 
 PRINTER = PrinterProfile(name="test printer")  # 220 x 220 x 250, 0.4 mm nozzle
 
@@ -23,7 +24,11 @@ CHECKS = {"watertight", "bodies", "volume", "first_layer_contact", "overhang", "
 
 
 def part(kind, **params):
-    return build_part(DesignSpec(kind, params))
+    return build_part(validate_spec(DesignSpec.named(kind, params)))
+
+
+def build_doc(doc):
+    return manifold_to_trimesh(build_document(check_part(doc).part, BuildContext()))
 
 
 def prepare(mesh, printer=PRINTER, quantity=1):
@@ -56,7 +61,7 @@ def test_a_cube_passes_every_check_and_the_report_is_json():
 
 @pytest.mark.parametrize("rotate", [[180, 0, 0], [90, 0, 0], [0, 135, 0], [33, 47, 12]])
 def test_an_upside_down_cone_is_stood_on_its_base(rotate):
-    cone = build_csg({"cone": {"d": 40, "h": 30}, "rotate": rotate})
+    cone = build_doc({"cone": {"base_diameter": 40, "height": 30}, "rotate": rotate})
     placed, report = prepare(cone)
     assert report.orientation.startswith("rotated")
     assert placed.extents == pytest.approx([40, 40, 30], abs=0.05)
@@ -66,24 +71,23 @@ def test_an_upside_down_cone_is_stood_on_its_base(rotate):
 
 
 def test_a_dome_lying_on_its_side_is_stood_on_its_flat_face():
-    dome = build_csg({"op": "intersection", "children": [
-        {"sphere": {"d": 30}}, {"box": {"size": [40, 40, 20]}, "translate": [-20, -20, 0]}], "rotate": [0, 90, 0]})
+    dome = build_doc({"dome": {"diameter": 30}, "rotate": [0, 90, 0]})
     placed, report = prepare(dome)
     assert placed.extents == pytest.approx([30, 30, 15], abs=0.05)
     assert report.check("first_layer_contact").value == pytest.approx(math.pi * 15**2, rel=0.01)
 
 
 def test_a_tilted_box_lies_on_its_largest_face_aligned_with_the_axes():
-    box = build_csg({"box": {"size": [50, 30, 10], "center": True}, "rotate": [33, 47, 12]})
+    box = build_doc({"box": {"length": 50, "width": 30, "height": 10}, "rotate": [33, 47, 12]})
     placed, report = prepare(box)
     assert placed.extents == pytest.approx([50, 30, 10], abs=1e-3)
     assert report.check("first_layer_contact").value == pytest.approx(1500, rel=1e-4)
 
 
 def test_a_t_shape_is_turned_onto_its_flat_top_so_nothing_overhangs():
-    tee = build_csg({"op": "union", "children": [
-        {"box": {"size": [10, 10, 20], "center": True}},
-        {"box": {"size": [60, 30, 5], "center": True}, "translate": [0, 0, 12.5]}]})
+    tee = build_doc({"union": [
+        {"box": {"length": 10, "width": 10, "height": 20}},
+        {"box": {"length": 60, "width": 30, "height": 5}, "translate": [0, 0, 20]}]})
     _placed, report = prepare(tee)
     assert report.check("first_layer_contact").value == pytest.approx(1800)
     assert report.check("overhang").value == pytest.approx(0)
@@ -161,9 +165,9 @@ def test_copies_of_a_part_too_large_for_the_bed_fit_zero_times():
 
 
 def test_floating_bodies_are_errors():
-    doc = {"op": "union", "children": [
-        {"box": {"size": [20, 20, 5]}}, {"box": {"size": [5, 5, 5]}, "translate": [5, 5, 10]}]}
-    _placed, report = prepare(build_csg(doc))
+    doc = {"union": [{"box": {"length": 20, "width": 20, "height": 5}},
+                     {"box": {"length": 5, "width": 5, "height": 5}, "translate": [5, 5, 10]}]}
+    _placed, report = prepare(build_doc(doc))
     assert not report.ok
     assert report.check("floating_islands").value == 1
     assert report.check("bodies").value == 2
@@ -185,9 +189,9 @@ def test_walls_thinner_than_the_nozzle_are_measured(wall):
 
 
 def test_a_thin_fin_on_a_thick_block_is_found():
-    doc = {"op": "union", "children": [
-        {"box": {"size": [20, 20, 5]}}, {"box": {"size": [20, 0.25, 10]}, "translate": [0, 10, 0]}]}
-    _placed, report = prepare(build_csg(doc))
+    doc = {"union": [{"box": {"length": 20, "width": 20, "height": 5}},
+                     {"box": {"length": 20, "width": 0.25, "height": 10}, "translate": [0, 9.8, 0]}]}
+    _placed, report = prepare(build_doc(doc))
     assert report.check("thin_walls").level == "warning"
 
 

@@ -47,7 +47,6 @@ CHANGES = [
     (GEAR, "make the bore 5mm", {"bore": 5}),
     (GEAR, "pressure angle 25 degrees", {"pressure_angle": 25}),
     ("a 20 mm sphere", "make it 30mm", {"diameter": 30}),
-    ("a plate 100x50x3mm with a 5mm hole", "6 holes", {"hole_count": 6}),
 ]
 
 
@@ -61,6 +60,14 @@ def test_only_what_the_instruction_names_changes(prompt, instruction, changed):
     assert (after.material, after.quantity) == (before.material, before.quantity)
     assert after.prompt == f"{before.prompt} / {instruction}"
     assert after.notes[:-1] == before.notes and instruction in after.notes[-1]
+
+
+def test_a_count_changes_the_feature_it_counts():
+    plate = parse_prompt("a plate 100x50x3mm with a 5mm hole")
+    refined = refine_spec(plate, "6 holes")
+    assert refined.params == plate.params
+    assert refined.features == [{**plate.features[0], "pattern": {"spread": {"count": 6}}}]
+    assert refine_spec(refined, "make it 4 holes").features[0]["pattern"] == {"spread": {"count": 4}}
 
 
 def test_assumptions_stay_unless_the_instruction_states_the_value():
@@ -101,7 +108,7 @@ def test_refinements_chain():
 
 
 def test_a_user_spec_without_a_prompt_gets_the_instruction_as_prompt():
-    spec = DesignSpec.from_dict({"kind": "cube", "params": {"size": 10}})
+    spec = DesignSpec.from_dict({"part": {"cube": {"size": 10}}})
     assert refine_spec(spec, "make it 20mm").prompt == "make it 20mm"
 
 
@@ -112,7 +119,7 @@ REFUSED = [
     (CYLINDER, "make it taller", "how much taller"),
     (CYLINDER, "make it a sphere", "changing the shape"),
     (CYLINDER, "add a lid", "changing the shape"),
-    (CYLINDER, "height 0mm", "out of range"),
+    (CYLINDER, "height 0mm", "it must be from 0.1 to 1000 mm"),
     (CYLINDER, "with 20% infill", "print setting"),
     (CYLINDER, "12 teeth", "no teeth"),
     (CYLINDER, "use PLA or ABS", "several materials"),
@@ -130,9 +137,9 @@ def test_refused_instructions_say_why(prompt, instruction, message):
     assert message in err.value.message
 
 
-def test_a_csg_spec_cannot_be_refined_offline():
-    spec = DesignSpec.from_dict({"kind": "csg", "csg": {"op": "cube", "size": [1, 1, 1]}})
-    with pytest.raises(AgentError, match="CSG"):
+def test_a_part_of_several_pieces_cannot_be_refined_offline():
+    spec = DesignSpec.from_dict({"part": {"union": [{"cube": {"size": 1}}, {"cube": {"size": 1}, "translate": [1, 0, 0]}]}})
+    with pytest.raises(AgentError, match="several pieces"):
         refine_spec(spec, "make it 10 mm taller")
 
 

@@ -7,7 +7,7 @@ import manifold3d
 import numpy as np
 import pytest
 
-from octoprint_aiagent.cad.csg import SAGITTA_MM
+from octoprint_aiagent.cad.curves import SAGITTA_MM
 from octoprint_aiagent.cad.mesh_io import manifold_to_trimesh
 from octoprint_aiagent.cad.text import FONT_PATH, MAX_CHARS, fit_height, text_outline, text_size, thinnest_stroke
 from octoprint_aiagent.model.errors import AgentError

@@ -13,19 +13,23 @@ from ..model.printer import PrinterProfile
 from ..model.spec import DesignSpec
 
 
-def design_part(spec: dict, printer: dict, stl_path: str, report: Callable[[float, str], None] = lambda f, m: None) -> dict:
-    """Build ``spec`` for ``printer``, write the mesh ready to slice to ``stl_path`` and return
-    the printability report (``PrintabilityReport.to_dict()``). The STL is written even when the
-    report has errors, so the user can look at what could not be printed."""
+def design_part(spec: dict, printer: dict, stl_path: str, clearance: float = 0.2,
+                report: Callable[[float, str], None] = lambda f, m: None) -> dict:
+    """Build ``spec`` for ``printer`` (``clearance``: the fit clearance per side for parts that
+    must fit), write the mesh ready to slice to ``stl_path`` and return the printability report
+    (``PrintabilityReport.to_dict()``, with ``applied``: what the builder chose on the way). The
+    STL is written even when the report has errors, so the user can look at what cannot print."""
+    from ..cad.build import BuildContext, build_part
     from ..cad.mesh_io import write_stl
     from ..cad.printability import prepare_for_print
-    from ..cad.shapes import build_part
 
     design = DesignSpec.from_dict(spec)
+    machine = PrinterProfile(**printer)
     report(0.1, "building the part")
-    part = build_part(design)
+    context = BuildContext(nozzle=machine.nozzle, clearance=clearance)
+    part = build_part(design, context)
     report(0.5, "placing it on the bed and checking it")
-    mesh, checked = prepare_for_print(part, PrinterProfile(**printer), quantity=design.quantity)
+    mesh, checked = prepare_for_print(part, machine, quantity=design.quantity)
     report(0.9, "writing the mesh")
     write_stl(mesh, stl_path)
-    return checked.to_dict()
+    return dict(checked.to_dict(), applied=list(context.notes))

@@ -10,16 +10,16 @@ from ..model.errors import AgentError
 from ..model.materials import MATERIALS, QUALITIES
 from ..model.values import is_whole
 
-FIELDS = {"prompt", "spec", "csg", "material", "quality", "infill_percent", "print"}
+FIELDS = {"prompt", "spec", "part", "material", "quality", "infill_percent", "print"}
 
 
 @dataclass(frozen=True)
 class JobRequest:
-    """What a user asks for. Exactly one of prompt, spec and csg says what to make."""
+    """What a user asks for. Exactly one of prompt, spec and part says what to make."""
 
     prompt: str = ""
     spec: Optional[dict] = None
-    csg: Optional[dict] = None
+    part: Optional[dict] = None  # a part document (model/document.py)
     material: Optional[str] = None  # chosen explicitly; None: as the request's words say, else the default
     quality: str = "normal"
     infill_percent: int = 20
@@ -38,14 +38,14 @@ def parse_job_request(body, defaults: Mapping, max_prompt_chars: int) -> tuple[J
     unknown = set(body) - FIELDS
     if unknown:
         raise AgentError("request", f"unknown fields: {', '.join(sorted(map(str, unknown)))}", hint=f"known fields: {', '.join(sorted(FIELDS))}")
-    given = [k for k in ("prompt", "spec", "csg") if body.get(k) is not None and not (isinstance(body[k], str) and not body[k].strip())]
+    given = [k for k in ("prompt", "spec", "part") if body.get(k) is not None and not (isinstance(body[k], str) and not body[k].strip())]
     if len(given) != 1:
-        raise AgentError("request", "say what to make with exactly one of 'prompt', 'spec' or 'csg'")
+        raise AgentError("request", "say what to make with exactly one of 'prompt', 'spec' or 'part'")
     prompt = body.get("prompt", "")
     if not isinstance(prompt, str):
         raise AgentError("request", "'prompt' must be a string")
     check_prompt_length(prompt, max_prompt_chars)
-    for key in ("spec", "csg"):
+    for key in ("spec", "part"):
         if body.get(key) is not None and not isinstance(body[key], Mapping):
             raise AgentError("request", f"'{key}' must be a JSON object")
     material = body.get("material") or None
@@ -66,7 +66,7 @@ def parse_job_request(body, defaults: Mapping, max_prompt_chars: int) -> tuple[J
     request = JobRequest(
         prompt=prompt,
         spec=dict(body["spec"]) if body.get("spec") is not None else None,
-        csg=dict(body["csg"]) if body.get("csg") is not None else None,
+        part=dict(body["part"]) if body.get("part") is not None else None,
         material=material.upper() if material else None,
         quality=quality.lower(),
         infill_percent=int(infill),

@@ -26,7 +26,7 @@ from .job_request import JobRequest
 STAGES = ("understanding", "designing", "checking", "slicing")
 
 Understand = Callable[[str, StageContext], DesignSpec]  # (prompt, ctx) -> spec
-Designer = Callable[[DesignSpec, PrinterProfile, str, StageContext], dict]  # -> printability report
+Designer = Callable[[DesignSpec, PrinterProfile, str, float, StageContext], dict]  # (..., fit clearance, ctx) -> report
 
 
 @dataclass
@@ -59,6 +59,7 @@ class PipelineConfig:
     found: Mapping[str, Optional[str]] = field(default_factory=dict)  # slicing.find_slicers()
     material_overrides: Mapping[str, Mapping] = field(default_factory=dict)
     default_material: str = DEFAULT_MATERIAL
+    fit_clearance: float = 0.2  # mm per side, for parts that must fit (threads, screw holes, lids)
     slicer_timeout_s: float = 600.0
     design_timeout_s: float = 120.0
 
@@ -69,8 +70,8 @@ class PipelineConfig:
 def understand_stage(request: JobRequest, understand: Understand, config: PipelineConfig, ctx: StageContext) -> DesignSpec:
     if request.spec is not None:
         spec = DesignSpec.from_dict(dict(request.spec, backend=request.spec.get("backend") or "user"))
-    elif request.csg is not None:
-        spec = DesignSpec.from_dict({"kind": "csg", "csg": request.csg, "backend": "user"})
+    elif request.part is not None:
+        spec = DesignSpec.from_dict({"part": request.part, "backend": "user"})
     else:
         spec = understand(request.prompt, ctx)
     return with_material(spec, request.material, config.default_material)
@@ -92,10 +93,10 @@ def with_material(spec: DesignSpec, chosen: Optional[str], default: str) -> Desi
     return spec.with_changes(material=material_preset(default).name, assumptions=spec.assumptions + (Assumption("material", default, reason),))
 
 
-def design_in_process(spec: DesignSpec, printer: PrinterProfile, stl_path: str, ctx: StageContext) -> dict:
+def design_in_process(spec: DesignSpec, printer: PrinterProfile, stl_path: str, clearance: float, ctx: StageContext) -> dict:
     from .design import design_part
 
-    return design_part(spec.to_dict(), printer.to_dict(), stl_path, report=lambda f, m: ctx.report("designing", f, m))
+    return design_part(spec.to_dict(), printer.to_dict(), stl_path, clearance, report=lambda f, m: ctx.report("designing", f, m))
 
 
 def check_stage(report: dict) -> None:
@@ -147,7 +148,7 @@ class Pipeline:
 
         with self._stage("designing", outputs, ctx):
             stl_path = str(Path(workdir) / f"{name}.stl")
-            outputs.report = self.designer(outputs.spec, printer, stl_path, ctx)
+            outputs.report = self.designer(outputs.spec, printer, stl_path, config.fit_clearance, ctx)
             outputs.stl_path = stl_path
 
         with self._stage("checking", outputs, ctx):
@@ -194,8 +195,8 @@ def designer_in(worker, timeout_s: Callable[[], float]) -> Designer:
     """The designer that runs in a ``design_worker.DesignWorker`` child process; ``timeout_s``
     reads the current setting."""
 
-    def design(spec: DesignSpec, printer: PrinterProfile, stl_path: str, ctx: StageContext) -> dict:
-        args = {"spec": spec.to_dict(), "printer": printer.to_dict(), "stl_path": stl_path}
+    def design(spec: DesignSpec, printer: PrinterProfile, stl_path: str, clearance: float, ctx: StageContext) -> dict:
+        args = {"spec": spec.to_dict(), "printer": printer.to_dict(), "stl_path": stl_path, "clearance": clearance}
         return worker.call("design", args, ctx, stage="designing", timeout_s=timeout_s())
 
     return design

@@ -92,6 +92,19 @@ def _qualifies(triangles: np.ndarray, normal: np.ndarray, centre: np.ndarray, mi
     return _point_in_triangles((rotation @ centre)[:2], flat.reshape(-1, 3, 2))
 
 
+def _flat_faces(mesh: trimesh.Trimesh, normals: np.ndarray, offsets: np.ndarray, tol: float = 1e-3) -> list:
+    """For each plane (normal, offset), the indices of the mesh's triangles lying in it, facing out."""
+    facing = mesh.face_normals @ normals.T > 1 - 1e-6  # (faces, planes)
+    out = []
+    for g in range(len(normals)):
+        candidates = np.flatnonzero(facing[:, g])
+        if len(candidates):
+            distance = np.abs(mesh.triangles[candidates].reshape(-1, 3) @ normals[g] - offsets[g]).reshape(-1, 3).max(axis=1)
+            candidates = candidates[distance <= tol]
+        out.append(candidates)
+    return out
+
+
 def choose_orientation(mesh: trimesh.Trimesh, min_width: float) -> Orientation:
     """Pick the rotation that puts the best flat, stable facet down."""
     try:
@@ -101,34 +114,46 @@ def choose_orientation(mesh: trimesh.Trimesh, min_width: float) -> Orientation:
         hull = ConvexHull(mesh.vertices, qhull_options="QJ")
     except (QhullError, ValueError):
         raise AgentError("checking", "the part is flat or degenerate: it encloses no volume") from None
-    triangles = mesh.vertices[hull.simplices]
     normals = hull.equations[:, :3]
-    areas = 0.5 * np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1)
     group = np.unique(np.round(normals, 4), axis=0, return_inverse=True)[1].ravel()
-    group_area = np.bincount(group, weights=areas)
+    triangles = mesh.vertices[hull.simplices]
+    hull_area = np.bincount(group, weights=0.5 * np.linalg.norm(
+        np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1))
+    group_normal = np.zeros((len(hull_area), 3))
+    np.add.at(group_normal, group, normals)
+    group_normal /= np.linalg.norm(group_normal, axis=1, keepdims=True)
+    first = np.zeros(len(hull_area), dtype=int)
+    first[group[::-1]] = np.arange(len(group))[::-1]  # one hull triangle of each group
+    offset = np.einsum("ij,ij->i", mesh.vertices[hull.simplices[first, 0]], group_normal)
+    # A hull facet is a face to stand on only where the part itself is flat there: its area is
+    # that of the part's own triangles in the facet's plane (an L bracket's hull has a large
+    # diagonal facet that touches the part along two edges only).
+    candidates = [int(g) for g in np.argsort(-hull_area)[:MAX_CANDIDATES]]
+    flat = dict(zip(candidates, _flat_faces(mesh, group_normal[candidates], offset[candidates])))
+    contact = {g: float(mesh.area_faces[f].sum()) for g, f in flat.items()}
     centre = mesh.center_mass if mesh.is_watertight else mesh.centroid
 
     def qualifying(g: int) -> Optional[np.ndarray]:
-        members = group == g
-        normal = normals[members].mean(axis=0)
-        normal /= np.linalg.norm(normal)
-        return normal if _qualifies(triangles[members], normal, centre, min_width) else None
+        if not contact.get(g):
+            return None
+        normal = group_normal[g]
+        return normal if _qualifies(mesh.triangles[flat[g]], normal, centre, min_width) else None
 
     best: Optional[tuple[int, np.ndarray]] = None
-    for g in np.argsort(-group_area)[:MAX_CANDIDATES]:
-        normal = qualifying(int(g))
+    for g in sorted(candidates, key=lambda g: -contact[g]):
+        normal = qualifying(g)
         if normal is not None:
-            best = (int(g), normal)
+            best = (g, normal)
             break
     if best is None:
         return Orientation(np.eye(3), 0.0, "kept as designed: no flat face to stand on")
 
-    bottom = np.flatnonzero(normals @ DOWN > 1 - 1e-6)
-    if bottom.size and best[0] != group[bottom[0]]:
-        g = int(group[bottom[0]])
-        if group_area[g] >= KEEP_CURRENT_RATIO * group_area[best[0]] and qualifying(g) is not None:
+    bottom = [g for g in candidates if group_normal[g] @ DOWN > 1 - 1e-6]
+    if bottom and best[0] != bottom[0]:
+        g = bottom[0]
+        if contact[g] >= KEEP_CURRENT_RATIO * contact[best[0]] and qualifying(g) is not None:
             best = (g, DOWN)
-    area = float(group_area[best[0]])
+    area = contact[best[0]]
     if best[1] @ DOWN > 1 - 1e-6:
         return Orientation(np.eye(3), area, f"kept as designed: standing on its {area:.0f} mm2 base")
     rotation = _rotation_to_down(best[1])

@@ -3,7 +3,7 @@
 ``height`` is always the cap height (the height of "H"), which is what a maker means by "10 mm
 letters"; ``spacing`` is extra space in mm added between neighbouring characters. Outlines are
 laid out with the font's advances and kerning pairs, curves flattened so that no chord lies more
-than ``csg.SAGITTA_MM`` inside the true curve, and centred on the origin by their bounding box.
+than ``curves.SAGITTA_MM`` inside the true curve, and centred on the origin by their bounding box.
 
 Font: DejaVu Sans Bold 2.37 (Debian's fonts-dejavu-core), subset to printable ASCII and Latin-1
 (U+0020-007E, U+00A0-00FF: 191 characters), kerning kept in its legacy 'kern' table, hinting and
@@ -32,7 +32,7 @@ from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
 from ..model.errors import AgentError
-from .csg import SAGITTA_MM
+from .curves import SAGITTA_MM
 
 STAGE = "designing"
 FONT_PATH = Path(__file__).with_name("fonts") / "DejaVuSans-Bold-Latin1.ttf"

@@ -8,7 +8,7 @@ exactly.)
 
 A single-start thread is a radial graph over the cylinder, r = R(z - P * theta / 2pi), where R is
 the axial profile repeated every pitch; z rises with theta, so the thread is right-hand. The mesh
-is built on that graph directly: one column of vertices per angular step (``csg.circle_segments``
+is built on that graph directly: one column of vertices per angular step (``curves.circle_segments``
 of the major radius), each with a vertex at every corner of the profile, four per pitch, and at
 both ends. Each column follows the profile exactly; between columns the only error is the chord
 of the circle (the volume comes out 0.2% under the true solid). A twisted ``Manifold.extrude``
@@ -25,7 +25,7 @@ import numpy as np
 
 from ..model.errors import AgentError
 from ..model.standards import basic_minor_diameter
-from .csg import circle_segments
+from .curves import circle_segments
 
 STAGE = "designing"
 

@@ -27,11 +27,12 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from ..model.document import numbers
 from ..model.errors import AgentError
-from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
-from .parser import label, placed_values, resolve_kind
+from ..model.spec import KINDS, Assumption, DesignSpec, assumption_field, validate_spec
+from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading, Sized, analyse, clean_request
-from .vocabulary import FAMILY, ROLE_TARGETS
+from .vocabulary import ROLE_TARGETS
 
 REL_TOL = 0.005
 CHOSEN = "not stated in the request; chosen by the LLM"
@@ -41,19 +42,23 @@ _WALL_ROLES = ("wall", "thick")
 def ground_spec(prompt: str, spec: DesignSpec) -> DesignSpec:
     """Check an LLM's spec against the request; returns it validated, with its assumptions."""
     reading = analyse(clean_request(prompt))
-    if spec.kind == "csg":
-        note = "the sizes of a CSG document are not checked against the request"
-        return validate_spec(replace(spec, notes=tuple(spec.notes) + (note,)))
-    _check_kind(reading, spec)
+    named = spec.kind in KINDS
+    if named:
+        _check_kind(reading, spec)
     assumptions = list(spec.assumptions)
     assumed = {a.field for a in assumptions}
-    bound = _bound_params(spec.kind, reading)
+    bound = _bound_params(spec.kind, reading) if named else {}
     derived = _derived_values(reading)
-    for p in KINDS[spec.kind].params:
+    for n in numbers(spec.part):  # the features' and pieces' numbers: stated, or chosen
+        field = assumption_field(n.path)
+        inside = named and "." not in field
+        if not inside and field not in assumed and n.param.kind != "angle" and not any(_close(n.value, d) for d in derived):
+            assumptions.append(Assumption(field, n.value, CHOSEN))
+    for p in (KINDS[spec.kind].params if named else ()):
         value = spec.params.get(p.name)
         if value is None:
             continue
-        if p.type == "count":
+        if p.kind == "count":
             stated: int | None = reading.all_counts().get(p.name)
             if stated is not None and stated != value:
                 _contradiction(spec, p.description, f"{stated}", f"{value}")
@@ -90,7 +95,7 @@ def _check_kind(reading: Reading, spec: DesignSpec) -> None:
         kind, _, _ = resolve_kind(reading)
     except AgentError:
         return  # the request names no single kind the offline reader knows: nothing to hold the LLM to
-    if FAMILY[kind] != FAMILY[spec.kind]:
+    if KINDS[kind].shape != KINDS[spec.kind].shape:
         raise AgentError(STAGE, f"the request asks for a {label(kind)}, but the LLM answered a {label(spec.kind)}")
 
 
@@ -129,11 +134,10 @@ def _derived_values(reading: Reading) -> list[float]:
 
 
 def _check_all_used(reading: Reading, spec: DesignSpec) -> None:
-    # The catalogue types a gear's pressure angle as a "length" for its bounds; it is in degrees.
-    lengths = [float(v) for p, v in spec.params.items() if KINDS[spec.kind].param(p).type == "length" and p != "pressure_angle"]
+    lengths = [n.value for n in numbers(spec.part) if n.param.kind in ("length", "length0", "number")]
     for s in _lengths(reading):
         if not _used(s, lengths, reading):
-            have = ", ".join(f"{p} {v:g}" for p, v in spec.params.items())
+            have = ", ".join(f"{assumption_field(n.path)} {n.value:g}" for n in numbers(spec.part) if n.param.kind != "angle")
             stated = f"{s.measure.value:g} mm ('{s.said}')"
             what = f"the LLM's {label(spec.kind)}"
             raise AgentError(STAGE, f"the request states {stated}, but no size of {what} matches it ({have})")
@@ -142,6 +146,8 @@ def _check_all_used(reading: Reading, spec: DesignSpec) -> None:
 def _used(s: Sized, lengths: list[float], reading: Reading) -> bool:
     value = s.measure.value
     if s.role in _WALL_ROLES and _any_pair(lengths, lambda a, b: _close(a - b, 2 * value)):
+        return True
+    if _any_pair(lengths, lambda a, b: _close(a + b, value)):  # "60 mm long in all": a shaft and its flange
         return True
     if s.role == "module" and reading.counts.get("teeth"):
         return any(_close(v, value * (reading.counts["teeth"] + 2)) for v in lengths)

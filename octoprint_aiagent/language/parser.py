@@ -1,262 +1,209 @@
-"""The offline parser: a sentence -> a validated DesignSpec, with no LLM.
+"""The offline parser: a request in English -> a validated DesignSpec, with no LLM.
 
-``reading`` finds the sizes and what each measures; this module decides the object kind (a plate
-with holes is a ``plate_with_holes``, a cylinder with a hole a ``tube``), puts every size into a
-parameter of that kind (``vocabulary.ROLE_TARGETS``), works out derived sizes (a ring's outer
-diameter from its inner diameter and wall) and lets ``validate_spec`` add the catalogue defaults
-as assumptions. A size it cannot place, two sizes for one parameter, or a missing required size is
-an AgentError: it never guesses a size.
+The request is split into clauses (clauses.py): the object it names (objects.py decides which
+named part and places its sizes) and each feature (features.py reads it, writing.py writes its
+node and says where it goes). Every number is given a role, recorded in ``spec.roles`` ("10 mm
+-> hole diameter"), or the request is refused naming the number; a stated feature is never
+dropped. Sizes a part needs but the request leaves out are the catalogue's defaults, listed as
+assumptions.
 """
 
 from __future__ import annotations
 
-import math
+import re
+from typing import Optional
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS, DesignSpec, validate_spec
-from .reading import STAGE, Reading, Sized, analyse, clean_request
-from .vocabulary import ORDER, targets_for
+from ..model.standards import clearance_hole
+from .clauses import Clause, clauses_of, has_sizes, head_of, split
+from .features import TABLES, Read, read_feature
+from .objects import label, placed_values, resolve_kind
+from .reading import STAGE, Reading, clean_request, items_of, read_items
+from .writing import TEXT_MARK, WRITERS, Draft, add_or_cut, placement
 
-_BOXES = ("box", "open_box", "box_with_lid", "plate_with_holes")
-_FEATURE_KINDS = {
-    "hole": ("tube", "gear", "plate_with_holes"),
-    "wall": ("tube", "open_box", "cup", "box_with_lid"),
-    "teeth": ("gear",),
-}
-_FEATURE_NAMES = {"hole": "holes", "wall": "walls", "teeth": "teeth"}
-
-Values = dict[str, tuple[float, str]]  # parameter -> (value, the words that stated it)
-
-# A kind named with a feature or flag is a more specific kind: (named, signal, made); first match wins.
-_REFINEMENTS = (
-    ("box", "lid", "box_with_lid"),
-    ("box", "open", "open_box"),
-    ("box", "round", "cylinder"),
-    ("box", "hole", "plate_with_holes"),
-    ("box", "wall", "open_box"),
-    ("cylinder", "square", "box"),
-    ("cylinder", "open", "cup"),
-    ("cylinder", "floor", "cup"),
-    ("cylinder", "hollow", "tube"),
-    ("cylinder", "hole", "tube"),
-    ("cylinder", "wall", "tube"),
-    ("cylinder", "inner_diameter", "tube"),
-    ("cylinder", "inner_radius", "tube"),
-    ("open_box", "lid", "box_with_lid"),
-    ("open_box", "round", "cup"),
-    ("cup", "square", "open_box"),
-)
-_REFINEMENT_NOTES = {("box", "wall"): "a box with walls and no lid mentioned: made with an open top"}
+_QUOTED = re.compile(r"(?<![\w])[\"“'‘]([^\"”'’]{1,64})[\"”'’](?!\w)")
+_NAMED = re.compile(r"\b(?:the name|the word|the words|the text|the letters|initials|saying|reading|that says|which says)\s+"
+                    r"((?:[A-Z][\w.&-]*)(?:\s+[A-Z][\w.&-]*)*)")
 
 
 def parse_prompt(prompt: str) -> DesignSpec:
     """Understand a request offline. Raises AgentError(stage "understanding", reason "invalid")."""
     text = clean_request(prompt)
-    reading = analyse(text)
-    kind, noun, notes = resolve_kind(reading)
-    params, more_notes = place_sizes(kind, noun, reading)
-    if len(reading.materials) > 1:
-        raise AgentError(STAGE, f"the request names several materials ({', '.join(reading.materials)}); choose one")
+    marked, texts = mark_texts(text)
+    title, rest = split(items_of(marked))
+    draft = Draft()
+    clauses = clauses_of(rest)
+    named = title and head_of(title)[0] == "object"
+    if title and (has_sizes(title) or (named and not any(c.head == "object" for c in clauses))):
+        clauses = _with_title(title, clauses)
+    elif title:
+        draft.notes.append(f"'{_words(title)}' is the part's name; what follows says what it is")
+    clauses = _attached(clauses)
+    readings = [read_items(c.items) for c in clauses]
+    base = next((i for i, c in enumerate(clauses) if c.head == "object"), None)
+    if base is None:
+        what = next((c.head for c in clauses if c.head), None)
+        raise AgentError(STAGE, "I did not understand what object to make" + (f" with the {what}" if what else ""),
+                         hint="name the object and its sizes, e.g. 'a 20 mm cube' or 'a cylinder 30 mm wide and 10 mm tall'; "
+                         f"I know: {', '.join(label(k) for k in KINDS)}")
+    _base(draft, readings[base])
+    features = _absorbed(draft, [(c, r) for i, (c, r) in enumerate(zip(clauses, readings)) if i != base])
+    previous: Optional[dict] = None
+    for clause, reading in features:
+        previous = _feature(draft, clause, reading, previous, texts)
+    missing = [p.description for p in KINDS[draft.kind].params if p.required and p.name not in draft.params]
+    if missing:
+        raise AgentError(STAGE, f"I understood a {label(draft.kind)} but not its {' or '.join(missing)}",
+                         hint="add the missing size, e.g. '... 20 mm tall'")
+    materials = list(dict.fromkeys(m for r in readings for m in r.materials))
+    if len(materials) > 1:
+        raise AgentError(STAGE, f"the request names several materials ({', '.join(materials)}); choose one")
+    quantities = {r.quantity for r in readings if r.quantity}
+    if len(quantities) > 1:
+        raise AgentError(STAGE, f"the request gives two different quantities: {' and '.join(map(str, sorted(quantities)))}")
+    node: dict = {draft.kind: draft.params}
+    if draft.features:
+        node["features"] = draft.features
     spec = DesignSpec(
-        kind=kind,
-        params=params,
-        material=reading.materials[0] if reading.materials else None,
-        quantity=reading.quantity or 1,
+        part=node,
+        material=materials[0] if materials else None,
+        quantity=quantities.pop() if quantities else 1,
+        roles=tuple(draft.roles),
         backend="offline",
         prompt=text,
-        notes=tuple(reading.notes + notes + more_notes),
+        notes=tuple(n for r in readings for n in r.notes) + tuple(draft.notes),
     )
     return validate_spec(spec)
 
 
-def label(kind: str) -> str:
-    return kind.replace("_", " ")
+def mark_texts(text: str) -> tuple[str, list[str]]:
+    """Texts to put on the part ("'M3'", "the name ANNA") out of the sentence, so their letters
+    and numbers are not read as sizes: each becomes a placeholder word, in order."""
+    texts: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        texts.append(match.group(1).strip())
+        return f" {TEXT_MARK}{chr(ord('a') + len(texts) - 1)} "
+
+    marked = _QUOTED.sub(keep, text)
+    marked = _NAMED.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + keep(m), marked)
+    return marked, texts
 
 
-def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
-    """The kind of object named, refined by its features. Returns (kind, noun as written, notes)."""
-    kinds = list(dict.fromkeys(n.kind for n in reading.nouns))
-    if not kinds:
-        raise AgentError(
-            STAGE,
-            "I did not understand what object to make",
-            hint="name the object and its sizes, e.g. 'a 20 mm cube' or 'a cylinder 30 mm wide and 10 mm tall'; "
-            f"I know: {', '.join(label(k) for k in KINDS if k != 'csg')}",
-        )
-    if len(kinds) > 1:
-        raise AgentError(
-            STAGE,
-            f"the request names more than one object ({' and '.join(label(k) for k in kinds)}); describe one part at a time",
-        )
-    kind, noun = kinds[0], reading.nouns[0].noun
-    features = _features(reading)
-    signals = reading.flags | features | {r for r in ("floor", "inner_diameter", "inner_radius") if r in reading.roles}
-    notes: list[str] = []
-    for named, signal, made in _REFINEMENTS:
-        if kind == named and signal in signals:
-            kind = made
-            if (named, signal) in _REFINEMENT_NOTES:
-                notes.append(_REFINEMENT_NOTES[(named, signal)])
+def _words(items: list) -> str:
+    return " ".join(getattr(i, "text", "") for i in items if getattr(i, "text", "")).strip()
+
+
+def _with_title(title: list, clauses: list[Clause]) -> list[Clause]:
+    """ "an axle 60 mm long in all: a cylinder 8 mm across with ...": the title and the first
+    object after the colon are one object, described twice."""
+    head = Clause(list(title))
+    head.head, head.noun = head_of(head.items)
+    first = next((c for c in clauses if c.head == "object"), None)
+    if head.head == "object" and first is not None:
+        noun = first.noun if first.noun.kind == head.noun.kind else head.noun
+        first.items = [i for i in head.items if not _is_noun(i)] + first.items
+        first.noun = noun
+        return clauses
+    return [head] + clauses
+
+
+def _is_noun(item) -> bool:
+    return getattr(item, "category", None) == "kind"
+
+
+def _attached(clauses: list[Clause]) -> list[Clause]:
+    """Clauses that name nothing ("5 mm thick", "in its bottom") belong to the clause before, or,
+    when their size words do not fit that feature, to the object."""
+    out: list[Clause] = []
+    leading: list = []  # words before anything is named ("diameter 20 mm, height 5 mm, a cylinder")
+    for clause in clauses:
+        if clause.head is None and not out:
+            leading += clause.items
+            continue
+        if clause.head is not None:
+            if clause.head == "object" and leading and not any(c.head == "object" for c in out):
+                clause.items = leading + clause.items
+                leading = []
+            out.append(clause)
+            continue
+        target = out[-1]
+        base = next((c for c in out if c.head == "object"), None)
+        if target.head not in (None, "object", "another") and base is not None and not _fits(target.head, clause):
+            target = base
+        target.items.extend(clause.items)
+    if leading:  # nothing named at all: the reader says what is missing
+        out.insert(0, Clause(leading))
+    return out
+
+
+def _fits(feature: str, clause: Clause) -> bool:
+    reading = read_items(list(clause.items))
+    if reading.materials or reading.quantity or reading.nouns:
+        return False
+    table = TABLES.get(feature, ({}, ()))[0]
+    return all(s.role is None or s.role in table or s.measure.unit == "M" for s in reading.sizes)
+
+
+def _base(draft: Draft, reading: Reading) -> None:
+    kind, noun, notes = resolve_kind(reading)
+    values, more = placed_values(kind, noun, reading)
+    draft.kind = kind
+    draft.notes += notes + more
+    for name, (value, said) in values.items():
+        draft.params[name] = round(value, 6)
+        draft.role(said, value, name, f"{label(kind)} {KINDS[kind].param(name).description}")
+    for name, n in reading.all_counts().items():
+        if name in KINDS[kind].param_names:
+            draft.params[name] = n
+            draft.role(f"{n} {name.replace('_', ' ')}", n, name, f"{label(kind)} {KINDS[kind].param(name).description}")
+    draft.overall = ("overall",) in reading.places
+
+
+def _absorbed(draft: Draft, features: list) -> list:
+    """A tube's or a gear's own hole: "a ring 30 mm across, 5 mm thick, with a 20 mm hole" is a
+    tube 20 mm inside, as the catalogue has it, when the part has no hole of its own yet."""
+    own = {"tube": "inner_diameter", "gear": "bore"}.get(draft.kind)
+    if own is None or own in draft.params:
+        return features
+    for i, (clause, reading) in enumerate(features):
+        if clause.head != "hole":
+            continue
+        read = read_feature("hole", clause, reading)
+        central = read.count == 1 and all(p in (("centre",), ("through",), ("face", "top"), ("screw_word",)) for p in read.places)
+        if central and set(read.values) == {"diameter"} and not read.screw:
+            value, said = read.values["diameter"]
+        elif central and not read.values and read.screw and "x" not in read.screw.lower():
+            value, said = clearance_hole(read.screw).diameter, read.screw
+            draft.notes.append(f"'{read.screw} hole': an ISO 273 clearance hole for the screw, {value:g} mm")
+        else:
             break
-    _check_features(kind, reading, features)
-    return kind, noun, notes
-
-
-def _features(reading: Reading) -> set:
-    roles = reading.roles
-    features = set()
-    if {"hole", "bore", "hole_count"} & roles:
-        features.add("hole")
-    if "wall" in roles:
-        features.add("wall")
-    if "teeth" in roles or "teeth" in reading.counts:
-        features.add("teeth")
+        draft.params[own] = value
+        draft.role(said, value, own, f"{label(draft.kind)} {KINDS[draft.kind].param(own).description}")
+        return features[:i] + features[i + 1 :]
     return features
 
 
-def _check_features(kind: str, reading: Reading, features: set) -> None:
-    for feature in features:
-        if kind not in _FEATURE_KINDS[feature]:
-            owners = ", ".join(label(k) for k in _FEATURE_KINDS[feature])
-            raise AgentError(
-                STAGE, f"I cannot make a {label(kind)} with {_FEATURE_NAMES[feature]}; these can have them: {owners}"
-            )
-    flags = reading.flags
-    if "lid" in flags and kind != "box_with_lid":
-        raise AgentError(STAGE, f"I can make a box with a lid, but not a {label(kind)} with one")
-    if "open" in flags and kind not in ("open_box", "cup", "tube"):
-        raise AgentError(STAGE, f"I cannot make an open-top {label(kind)}; an open box, a tray or a cup can be open")
-    if "hollow" in flags and kind not in ("tube", "cup", "open_box", "box_with_lid"):
-        raise AgentError(STAGE, f"I cannot make a hollow {label(kind)} offline")
-    if reading.all_counts().get("hole_count", 1) > 1 and kind != "plate_with_holes":
-        raise AgentError(STAGE, f"a {label(kind)} has one centre hole, not {reading.counts['hole_count']}")
-
-
-def place_sizes(kind: str, noun: str, reading: Reading) -> tuple[dict, list[str]]:
-    """Put every stated size and count into a parameter of ``kind``. Returns (params, notes)."""
-    values, notes = placed_values(kind, noun, reading)
-    counts = {name: n for name, n in reading.all_counts().items() if name in _param_names(kind)}
-    # Rounded so that 3/4 inch is 19.05 mm, not 19.049999999999997.
-    return {**{p: round(v, 6) for p, (v, _) in values.items()}, **counts}, notes
-
-
-def placed_values(kind: str, noun: str, reading: Reading, fill: bool = True) -> tuple[Values, list[str]]:
-    """Parameter -> (value, words that stated it). ``fill=False`` places only the sizes that say
-    what they measure, not those filled in by position (grounding uses that)."""
-    values: Values = {}
-    labelled = [s for s in reading.sizes if s.role]
-    targets = {id(s): _targets(kind, noun, s) for s in labelled}
-    for s in sorted(labelled, key=lambda s: len(targets[id(s)])):  # the least ambiguous words first
-        _place(kind, values, s, targets[id(s)])
-    notes: list[str] = []
-    if fill:
-        for s in (s for s in reading.sizes if not s.role):
-            if s.measure.unit == "M" and targets_for(kind, noun, "hole"):
-                _screw_size(kind, noun, values, s, notes)
-            else:
-                _fill(kind, values, s)
-        if "square" in reading.flags and kind in _BOXES:
-            for a, b in (("length", "width"), ("width", "length")):
-                if a in values and b not in values:
-                    values[b] = (values[a][0], "square")
-    return values, notes + _derive(kind, values, reading)
-
-
-def _screw_size(kind: str, noun: str, values: Values, s: Sized, notes: list[str]) -> None:
-    """ "an M8 washer": the hole is 8 mm unless the request states the hole itself."""
-    param, _ = targets_for(kind, noun, "hole")[0]
-    if param in values:
-        notes.append(f"'{s.said}' names the screw; the {values[param][0]:g} mm stated for the hole is used")
+def _feature(draft: Draft, clause: Clause, reading: Reading, previous: Optional[dict], texts: list) -> Optional[dict]:
+    if clause.head == "another":
+        if previous is None:
+            raise AgentError(STAGE, "'another' follows no feature it could repeat")
+        kind = next(iter(previous))
+        node = {kind: previous[kind], **placement(draft, Read(kind, places=list(reading.places)))}
+        draft.notes.append(f"'{clause.words.strip(' ,')}': the same {kind} again, placed as it says")
+    elif clause.head == "object":
+        node = add_or_cut(draft, reading, joined_by=getattr(clause.items[0], "text", ""))
+    elif clause.head is None:
+        raise AgentError(STAGE, f"I did not understand what '{clause.words}' adds to the part")
     else:
-        values[param] = (s.measure.value, s.said)
-        notes.append(f"'{s.said}' read as a hole of {s.measure.value:g} mm")
-
-
-def _param_names(kind: str) -> set:
-    return {p.name for p in KINDS[kind].params}
-
-
-def _targets(kind: str, noun: str, s: Sized):
-    found = targets_for(kind, noun, s.role)
-    if not found:
-        raise AgentError(STAGE, f"I understood a {label(kind)} but not what '{s.said}' is for")
-    angle = s.role == "pressure_angle"
-    if (s.measure.unit == "deg") != angle and s.measure.unit != "":
-        what = "an angle" if s.measure.unit == "deg" else "a length"
-        raise AgentError(STAGE, f"'{s.said}' is {what}, which does not fit a {label(kind)} here")
-    return found
-
-
-def _place(kind: str, values: Values, s: Sized, targets) -> None:
-    for param, factor in targets:
-        if param not in values:
-            values[param] = (s.measure.value * factor, s.said)
-            return
-    for param, factor in targets:
-        if _close(values[param][0], s.measure.value * factor):
-            return  # the same size said twice
-    param, factor = targets[0]
-    _conflict(kind, param, values[param], (s.measure.value * factor, s.said))
-
-
-def _fill(kind: str, values: Values, s: Sized) -> None:
-    if s.measure.unit == "deg":
-        raise AgentError(STAGE, f"I understood a {label(kind)} but not what the angle '{s.said}' is for")
-    order = ORDER[kind]
-    free = [p for p in order if p not in values]
-    if free:
-        values[free[0]] = (s.measure.value, s.said)
-    elif len(order) == 1:  # "a 20 x 20 x 20 mm cube"
-        if not _close(values[order[0]][0], s.measure.value):
-            _conflict(kind, order[0], values[order[0]], (s.measure.value, s.said))
-    else:
-        raise AgentError(
-            STAGE,
-            f"I understood a {label(kind)} but not what '{s.said}' is for",
-            hint="say what each size measures, e.g. '20 mm tall', 'diameter 30 mm'",
-        )
-
-
-def _conflict(kind: str, param: str, first: tuple[float, str], second: tuple[float, str]) -> None:
-    description = KINDS[kind].param(param).description if not param.startswith("_") else param[1:]
-    raise AgentError(
-        STAGE,
-        f"the request gives the {label(kind)} two different {description}s: "
-        f"{first[0]:g} mm ('{first[1]}') and {second[0]:g} mm ('{second[1]}')",
-    )
-
-
-def _close(a: float, b: float) -> bool:
-    return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-9)
-
-
-def _derive(kind: str, values: Values, reading: Reading) -> list[str]:
-    """Sizes stated through others: a tube's wall, a gear's module."""
-    notes = []
-    if "_wall" in values:
-        wall, said = values.pop("_wall")
-        outer, inner = values.get("outer_diameter"), values.get("inner_diameter")
-        if outer and inner:
-            if not _close(outer[0] - inner[0], 2 * wall):
-                raise AgentError(
-                    STAGE, f"a {wall:g} mm wall ('{said}') does not match the diameters {outer[0]:g} and {inner[0]:g} mm"
-                )
-        elif inner:
-            values["outer_diameter"] = (inner[0] + 2 * wall, f"{inner[1]}' + 2 x '{said}")
-            notes.append(f"outer diameter {inner[0] + 2 * wall:g} mm = inner diameter {inner[0]:g} mm + 2 x {wall:g} mm wall")
-        elif outer:
-            values["inner_diameter"] = (outer[0] - 2 * wall, f"{outer[1]}' - 2 x '{said}")
-            notes.append(f"inner diameter {outer[0] - 2 * wall:g} mm = outer diameter {outer[0]:g} mm - 2 x {wall:g} mm wall")
-        else:
-            raise AgentError(STAGE, f"I understood a {label(kind)} with a {wall:g} mm wall but not its inner or outer diameter")
-    if "_module" in values:
-        module, said = values.pop("_module")
-        teeth: int | None = reading.counts.get("teeth")
-        if teeth is None:
-            raise AgentError(STAGE, f"a gear of {said} needs its number of teeth")
-        outer = module * (teeth + 2)
-        if "outer_diameter" in values and not _close(values["outer_diameter"][0], outer):
-            _conflict(kind, "outer_diameter", values["outer_diameter"], (outer, said))
-        values["outer_diameter"] = (outer, said)
-        notes.append(f"outer diameter {outer:g} mm = module {module:g} x ({teeth} teeth + 2)")
-    return notes
+        read = read_feature(clause.head, clause, reading)
+        where = draft.where
+        node = WRITERS[clause.head](draft, read, texts)
+        placed = {r.said for r in draft.roles if r.path.startswith(where)}
+        for _value, said in read.values.values():
+            if said not in placed:  # every number has a role, or the request is refused naming it
+                raise AgentError(STAGE, f"I understood a {read.kind} but not what '{said}' is for",
+                                 hint=f"say what each size of the {read.kind} measures")
+    draft.features.append(node)
+    return node

@@ -18,7 +18,9 @@ from .vocabulary import Item, Noun, Phrase, RoleWord, match_phrases
 
 STAGE = "understanding"
 MAX_DIMENSIONS = 3
-_GENERIC_ROLES = frozenset(("height", "thick", "deep", "long", "wide", "across", "size", "side"))
+# Generic size words, and feature nouns: "a pocket 5 mm deep" pairs 5 mm with "deep", after it.
+_GENERIC_ROLES = frozenset(("height", "thick", "deep", "long", "wide", "across", "size", "side", "hole", "pocket", "slot",
+                            "groove", "rib", "boss", "rim", "flange", "fillet", "chamfer", "shell", "text"))
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class Reading:
     sizes: list[Sized] = field(default_factory=list)
     settings: list[str] = field(default_factory=list)  # print settings stated ("20% infill"): not sizes
     notes: list[str] = field(default_factory=list)
+    places: list[tuple] = field(default_factory=list)  # feature_words.PLACE values, in order
+    grid: tuple[int, int] | None = None  # "a 4 by 3 grid": columns, rows
 
     def all_counts(self) -> dict[str, int]:
         """Stated counts, and a hole count of 1 where the request speaks of "a hole"."""
@@ -96,7 +100,8 @@ def analyse(text: str) -> Reading:
 def read_items(items: list[Item | None]) -> Reading:
     """Items (None for pieces a caller already used) -> Reading."""
     reading = Reading()
-    items = _group_sizes([i for i in items if i is not None])
+    items = _take_grid([i for i in items if i is not None], reading)
+    items = _group_sizes(items)
     items = _take_counts(items, reading)
     items = _take_quantity(items, reading)
     items = _bare_numbers(items, reading)
@@ -111,7 +116,22 @@ def read_items(items: list[Item | None]) -> Reading:
                 reading.materials.append(item.value)
             elif item.category == "role":
                 reading.roles.update(r for r in (item.value.role, item.value.count) if r)
+            elif item.category == "place":
+                reading.places.append(item.value)
     return reading
+
+
+def _take_grid(items: list[Item], reading: Reading) -> list[Item]:
+    """ "a 4 by 3 grid", "a grid of 4 x 3": two whole numbers beside the word grid are its
+    columns and rows, not sizes."""
+    for i in range(len(items) - 2):
+        a, times, b = items[i : i + 3]
+        whole = all(isinstance(n, Number) and n.is_whole for n in (a, b)) and _phrase(times, "times")
+        beside = [items[j] for j in (i - 1, i - 2, i + 3) if 0 <= j < len(items)]
+        if whole and any(_phrase(x, "place") and x.value == ("pattern", "grid") for x in beside):
+            reading.grid = (int(a.value), int(b.value))
+            return items[:i] + items[i + 3 :]
+    return items
 
 
 def _is_size(item) -> bool:

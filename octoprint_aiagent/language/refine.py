@@ -10,11 +10,12 @@ width; a cube made taller becomes a box.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field, replace
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS, DesignSpec, validate_spec
-from .parser import label
+from .objects import label
 from .reading import STAGE, Reading, clean_request, items_of, read_items
 from .units import Measure, Number, Token
 from .vocabulary import ORDER, Phrase, targets_for
@@ -31,15 +32,16 @@ class _Draft:
     changes: list[str] = field(default_factory=list)
     stated: set[str] = field(default_factory=set)  # set by the user now: their assumptions go
     scaled: dict[str, float] = field(default_factory=dict)  # scaled as a whole: assumptions follow
+    features: list = field(default_factory=list)  # the part's features, copied: "6 holes" changes them
 
 
 def refine_spec(spec: DesignSpec, instruction: str) -> DesignSpec:
     """Apply one instruction to a spec. Raises AgentError(stage "understanding") if not understood."""
     text = clean_request(instruction, "instruction")
-    if spec.kind == "csg":
-        raise AgentError(STAGE, "a CSG part cannot be refined offline", hint="describe the new part instead")
+    if spec.kind not in KINDS:
+        raise AgentError(STAGE, f"a {label(spec.kind)} of several pieces cannot be refined offline", hint="describe the new part instead")
     spec = validate_spec(spec)
-    draft = _Draft(spec.kind, dict(spec.params))
+    draft = _Draft(spec.kind, dict(spec.params), features=copy.deepcopy(spec.features))
     items: list[object | None] = list(items_of(text))
     _relative_changes(items, draft)
     reading = read_items(items)
@@ -52,10 +54,12 @@ def refine_spec(spec: DesignSpec, instruction: str) -> DesignSpec:
         for a in spec.assumptions
         if a.field not in draft.stated
     )
+    changed = draft.stated | set(draft.scaled) | ({"size"} if draft.kind != spec.kind else set())
     refined = replace(
         spec,
-        kind=draft.kind,
-        params=draft.params,
+        part={draft.kind: draft.params, **{k: v for k, v in spec.part.items() if k not in (spec.kind, "features")},
+              **({"features": draft.features} if draft.features else {})},
+        roles=tuple(r for r in spec.roles if r.path not in changed),
         material=material,
         quantity=quantity,
         assumptions=assumptions,
@@ -192,7 +196,7 @@ def _set(draft: _Draft, param: str, value: float, said: str) -> None:
     old = draft.params[param]
     draft.params[param] = round(value, 6) if isinstance(value, float) else value
     draft.stated.add(param)
-    unit = "" if KINDS[draft.kind].param(param).type == "count" else "°" if param == "pressure_angle" else " mm"
+    unit = {"count": "", "angle": "°"}.get(KINDS[draft.kind].param(param).kind, " mm")
     draft.changes.append(f"{param} {old:g} -> {draft.params[param]:g}{unit} ({said})")
 
 
@@ -230,7 +234,7 @@ def _scale_all(draft: _Draft, factor: float, said: str) -> None:
     if factor <= 0:
         raise AgentError(STAGE, f"cannot scale by {factor:g}")
     for p in KINDS[draft.kind].params:
-        if p.type == "length" and p.name not in _NOT_SCALED:
+        if p.kind in ("length", "length0") and p.name not in _NOT_SCALED:
             draft.params[p.name] = round(draft.params[p.name] * factor, 6)
             draft.scaled[p.name] = factor
     draft.changes.append(f"every size x {factor:g} ({said})")
@@ -262,10 +266,31 @@ def _absolute_changes(reading: Reading, draft: _Draft) -> None:
         else:
             _set(draft, param, s.measure.value * factor, s.said)
     for name, count in reading.counts.items():
+        if name not in draft.params and _count_features(draft, name, count):
+            continue
         if name not in draft.params:
             raise AgentError(STAGE, f"a {label(draft.kind)} has no {name.replace('_', ' ')}")
         if count != draft.params[name]:
             _set(draft, name, count, f"{count} {name.replace('_', ' ')}")
+
+
+def _count_features(draft: _Draft, name: str, count: int) -> bool:
+    """ "6 holes": the one hole feature of the part, repeated 6 times its way (or spread evenly)."""
+    kind = name[: -len("_count")]
+    found = [f for f in draft.features if kind in f]
+    if len(found) != 1:
+        return False
+    feature = found[0]
+    pattern = feature.get("pattern") or {}
+    shape = next(iter(pattern), None)
+    if shape in ("spread", "row", "circle"):
+        old = pattern[shape]["count"]
+        pattern[shape]["count"] = count
+    else:
+        old = {"grid": (pattern.get("grid") or {}).get("columns", 1) * (pattern.get("grid") or {}).get("rows", 1), "corners": 4}.get(shape, 1)
+        feature["pattern"] = {"spread": {"count": count}}
+    draft.changes.append(f"{kind}s {old} -> {count}")
+    return True
 
 
 def _order_changes(reading: Reading, spec: DesignSpec, draft: _Draft):

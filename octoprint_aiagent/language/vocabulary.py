@@ -11,13 +11,15 @@ import math
 from dataclasses import dataclass
 from typing import Union
 
+from .feature_words import FEATURE_NOUNS, FEATURE_VERBS, PLACE
+from .feature_words import ROLE_WORDS as FEATURE_ROLE_WORDS
 from .units import Piece, Token
 
 
 @dataclass(frozen=True)
 class Phrase:
     category: str  # kind, role, material, flag, qty, qty_noun, qty_label, filler, sep, times, verb,
-    #                comparative, multiplier, setting
+    #                comparative, multiplier, setting, place (feature_words.PLACE)
     value: object
     text: str
 
@@ -49,7 +51,8 @@ _KIND_NOUNS = {
     "box": ["box", "block", "brick", "cuboid", "plate", "bar", "slab", "tile", "panel", "beam", "sheet", "shim",
             "rectangular prism", "rectangular block", "rectangle", "rectangular plate", "rectangular bar", "spacer block"],
     "cylinder": ["cylinder", "rod", "disc", "disk", "coaster", "puck", "dowel", "peg", "pin", "pillar", "post",
-                 "column", "shaft", "axle", "round bar"],
+                 "column", "shaft", "axle", "round bar", "knob", "round knob", "button", "plug", "stopper", "wheel", "roller",
+                 "round plate", "circular plate", "round tile", "medallion", "token", "coin"],
     "sphere": ["sphere", "ball", "orb", "marble", "globe"],
     "dome": ["dome", "hemisphere", "half sphere", "half a sphere", "half ball", "semi sphere", "semisphere"],
     "cone": ["cone", "truncated cone", "frustum", "conical frustum"],
@@ -57,7 +60,9 @@ _KIND_NOUNS = {
     "hex_prism": ["hexagonal prism", "hex prism", "hexagon", "hexagonal", "hex", "hex block", "hexagonal block",
                   "hex bar", "hexagonal bar", "hexagon prism"],
     "triangular_prism": ["triangular prism", "triangle prism", "triangular bar", "triangular block", "triangle",
-                         "triangular", "toblerone"],
+                         "triangular", "toblerone", "wedge"],
+    "triangular_plate": ["triangular plate", "triangle plate", "triangular tile", "triangular coaster", "triangular sign",
+                         "triangular slab", "triangular sheet"],
     "tube": ["tube", "pipe", "spacer", "ring", "washer", "bushing", "sleeve", "collar", "hollow cylinder",
              "hollow rod", "band", "o ring", "grommet", "standoff", "napkin ring"],
     "open_box": ["tray", "open box", "open top box", "open topped box", "bin", "storage bin", "storage box",
@@ -66,6 +71,8 @@ _KIND_NOUNS = {
     "gear": ["gear", "spur gear", "cog", "gearwheel", "gear wheel", "cogwheel", "cog wheel", "pinion"],
     "plate_with_holes": ["plate with holes", "perforated plate"],
     "box_with_lid": ["box with lid", "box with a lid", "lidded box", "box and lid", "box with cover", "box with a cover"],
+    "l_bracket": ["l bracket", "l shaped bracket", "angle bracket", "right angle bracket", "l brace", "angle piece",
+                  "l profile", "angle profile"],
 }
 
 _ROLE_WORDS = {
@@ -79,6 +86,7 @@ _ROLE_WORDS = {
     "inner_radius": ["inner radius", "inside radius"],
     "bore": ["bore", "bore diameter", "center hole", "centre hole", "central hole", "shaft hole", "axle hole",
              "hole in the middle", "hole in the center", "hole in the centre", "hole through the middle"],
+    "leg": ["leg", "legs", "arm", "arms", "both legs", "each leg", "both arms", "each arm", "leg length"],
     "wall": ["wall", "walls", "wall thickness", "walls thickness", "thick wall", "thick walls", "side wall",
              "side walls", "sidewall", "sidewalls", "shell", "shell thickness", "thick sides"],
     "floor": ["floor", "floor thickness", "bottom", "bottom thickness", "thick floor", "thick bottom", "base thickness"],
@@ -124,8 +132,8 @@ MATERIAL_WORDS = {"pla": "PLA", "pla plus": "PLA", "petg": "PETG", "pet g": "PET
 
 _SIMPLE = {
     "filler": ["a", "an", "the", "of", "in", "is", "are", "be", "about", "approx", "approximately", "roughly",
-               "around", "exactly", "at", "to", "that", "which", "it", "its", "measuring", "measures", "total",
-               "overall", "nominal", "solid", "each", ":", "=", "~"],
+               "around", "exactly", "at", "to", "that", "which", "it", "its", "measuring", "measures",
+               "nominal", "solid", "each", ":", "=", "~"],
     "sep": [",", ";", ".", "!", "?", "(", ")", "[", "]", "/", "&", "+", "and", "with", "plus", "but", "then",
             "also", "please", "for"],
     "times": ["x", "by", "*"],
@@ -173,6 +181,20 @@ def _build_phrases() -> dict[tuple[str, ...], tuple[str, object]]:
     add("number of holes", "role", RoleWord(None, "hole_count", True))
     for w in _TEETH_WORDS:
         add(w, "role", RoleWord(None, "teeth", True))
+    # Features: a noun counts ("two slots") and names the size next to it ("a 10 mm slot").
+    for feature, nouns in FEATURE_NOUNS.items():
+        for noun in nouns:
+            add(noun, "role", RoleWord(feature, f"{feature}_count", False))
+            if " " not in noun and not noun.endswith("ed"):
+                add(_plural(noun), "role", RoleWord(feature, f"{feature}_count", True))
+    for role, words in FEATURE_ROLE_WORDS.items():
+        for w in words:
+            add(w, "role", RoleWord(role))
+    for value, words in PLACE.items():
+        for w in words:
+            add(w, "place", value)
+    for verb, style in FEATURE_VERBS.items():
+        add(verb, "place", ("engrave", style))
     for kind, nouns in _KIND_NOUNS.items():
         for noun in nouns:
             add(noun, "kind", Noun(kind, noun, False))
@@ -258,6 +280,10 @@ ROLE_TARGETS: dict[str, dict[str, Targets]] = {
     "plate_with_holes": _roles(long="length width", wide="width length", side="length width", thick="thickness",
                                height="thickness", deep="thickness", hole="hole_diameter"),
     "box_with_lid": _roles(clearance="clearance", **_HOLLOW_BOX),
+    "triangular_plate": _roles(side="side", wide="side", size="side", long="side", thick="thickness", height="thickness",
+                               deep="thickness"),
+    "l_bracket": _roles(long="length length_2", leg="length length_2", side="length length_2", wide="width",
+                        thick="thickness", height="length_2"),
 }
 
 # A ring's or a band's width is along its axis; a tube's is its diameter.
@@ -273,16 +299,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     "tube": ("outer_diameter", "inner_diameter", "height"), "open_box": ("length", "width", "height"),
     "cup": ("diameter", "height"), "gear": ("outer_diameter", "thickness"),
     "plate_with_holes": ("length", "width", "thickness"), "box_with_lid": ("length", "width", "height"),
+    "triangular_plate": ("side", "thickness"), "l_bracket": ("length", "width", "thickness"),
 }
-
-# Kinds that describe the same kind of object more or less precisely (an LLM answering "box" for
-# "a 20 mm cube" is not contradicting it).
-FAMILY = {
-    "cube": "block", "box": "block", "open_box": "block", "box_with_lid": "block", "plate_with_holes": "block",
-    "cylinder": "round", "tube": "round", "cup": "round", "sphere": "ball", "dome": "ball", "cone": "cone",
-    "pyramid": "pyramid", "hex_prism": "hex", "triangular_prism": "triangle", "gear": "gear",
-}
-
 
 def targets_for(kind: str, noun: str, role: str) -> Targets | None:
     return NOUN_TARGETS.get(noun, {}).get(role) or ROLE_TARGETS.get(kind, {}).get(role)

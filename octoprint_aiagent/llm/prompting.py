@@ -14,7 +14,8 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from ..model.spec import KINDS, MATERIALS, spec_json_schema
+from ..model.materials import MATERIALS
+from ..model.spec import KINDS
 
 MAX_ANSWER_BYTES = 32 * 1024
 ANSWER_FIELDS = ("kind", "params", "material", "quantity")
@@ -29,8 +30,8 @@ class AnswerError(ValueError):
 
 
 def _describe_param(p) -> str:
-    unit = {"length": "mm", "count": "whole number", "flag": "true/false"}[p.type]
-    need = "required" if p.required else f"default {p.default:g}"
+    unit = {"count": "whole number", "angle": "degrees"}.get(p.kind, "mm")
+    need = "required" if p.required else "optional" if p.default is None else f"default {p.default:g}"
     return f"{p.name} ({p.description}, {unit}, {need})"
 
 
@@ -39,7 +40,6 @@ def system_prompt() -> str:
     kinds = "\n".join(
         f"- {k.name}: {k.description}. Parameters: {'; '.join(_describe_param(p) for p in k.params)}."
         for k in KINDS.values()
-        if k.name != "csg"
     )
     return (
         "You turn a request for a 3D-printable part into one JSON object, and nothing else.\n"
@@ -64,7 +64,26 @@ def messages(prompt: str) -> list:
 
 
 def answer_schema() -> dict:
-    return spec_json_schema()
+    """JSON schema of an answer: one branch per named part, naming exactly that part's parameters.
+
+    A branch per kind (rather than one flat list of every parameter name) keeps a small model from
+    giving a cylinder a "size"; measured with SmolLM2 in BENCHMARKS.md. Bounds are checked by the
+    validator, not here: servers do not enforce them. The material is not asked for."""
+    branches = []
+    for kind in KINDS.values():
+        params = {p.name: {"type": "integer" if p.kind == "count" else "number"} for p in kind.params}
+        branches.append({
+            "type": "object",
+            "properties": {
+                "kind": {"const": kind.name},
+                "params": {"type": "object", "properties": params, "required": [p.name for p in kind.params if p.required],
+                           "additionalProperties": False},
+                "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
+            },
+            "required": ["kind", "params"],
+            "additionalProperties": False,
+        })
+    return {"anyOf": branches}
 
 
 def parse_answer(text: str) -> dict:
@@ -98,10 +117,9 @@ def parse_answer(text: str) -> dict:
 
 
 def spec_data(answer: dict, prompt: str, backend: str) -> dict:
-    """The dict for ``DesignSpec.from_dict``: the answer's fields plus who understood it."""
+    """The dict for ``DesignSpec.from_dict``: the answer's part plus who understood it."""
     return {
-        "kind": answer["kind"],
-        "params": dict(answer["params"]),
+        "part": {answer["kind"]: dict(answer["params"])},
         "material": None,  # grounding takes a material the request names; never the LLM's
         "quantity": answer.get("quantity", 1),
         "backend": backend,

@@ -1,0 +1,12 @@
+"""Templates: named parts with a maker's parameters ("a tube", "an M8 nut", "an L bracket") that
+expand into part documents of sketches, solids and features. The expansion is plain data, so a
+template is one entry here; the builder only ever sees what it expands to, re-anchored to stand
+on z=0 centred on the Z axis.
+"""
+
+from __future__ import annotations
+
+from ..nodes import NodeType
+from .basic import BASIC
+
+TEMPLATES: dict[str, NodeType] = {**BASIC}
