@@ -72,7 +72,9 @@ def test_dev_prompt_part_has_expected_size(case):
 
 
 def test_every_catalogue_kind_has_a_closed_form_here():
-    assert set(KINDS) <= set(CLOSED_FORMS)
+    """Threaded parts have none that is simple: tests/test_standard_parts.py measures them."""
+    threaded = {k for k, t in KINDS.items() if any(p.kind == "thread" for p in t.params)}
+    assert set(KINDS) - threaded <= set(CLOSED_FORMS)
 
 
 # --- closed forms ------------------------------------------------------------------------------

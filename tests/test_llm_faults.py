@@ -294,8 +294,10 @@ def test_cancel_while_waiting_for_the_llm(loop, server):
 
     worker = threading.Thread(target=run)
     worker.start()
-    while not server.posts(CHAT):
+    deadline = time.monotonic() + 30
+    while not server.posts(CHAT) and worker.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert server.posts(CHAT), f"the LLM was never asked: {result}"
     ctx.cancel()
     worker.join(10)
     release.set()

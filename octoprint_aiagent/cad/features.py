@@ -18,7 +18,7 @@ from ..model.features import FEATURES
 from ..model.params import invalid
 from . import holes
 from .edges import MODIFIERS
-from .faces import Frame, frame_of
+from .faces import SKIN_MM, Frame, frame_of
 from .sketches import build_sketch
 
 M = manifold3d.Manifold
@@ -95,8 +95,9 @@ def _describe(kind: str, p: dict) -> str:
 def _check_within(tool: manifold3d.Manifold, centres: list, frame: Frame, kind: str, path: str, strict: bool) -> None:
     """A hole, pocket or slot must leave material around it: one as wide as its face is not a
     hole but a missing part (and a cut must fit on the face at all)."""
-    t = tool.bounding_box()
-    tw, th = t[3] - t[0], t[4] - t[1]
+    section = tool.slice(-SKIN_MM)
+    x0, y0, x1, y1 = section.bounds() if not section.is_empty() else (0.0, 0.0, 0.0, 0.0)
+    tw, th = x1 - x0, y1 - y0
     fw, fh = frame.size
     too_wide = (tw >= fw - 1e-6 or th >= fh - 1e-6) if strict else (tw > fw + 1e-6 or th > fh + 1e-6)
     if too_wide:
@@ -128,6 +129,13 @@ def positions(feature: dict, frame: Frame, tool: manifold3d.Manifold, path: str,
 
 
 def _footprint(tool: manifold3d.Manifold) -> float:
+    """How wide the feature is where it meets the face (a countersink's flare above the face is
+    only there to cut the edge cleanly)."""
+    for w in (-SKIN_MM, SKIN_MM):
+        section = tool.slice(w)
+        if not section.is_empty():
+            x0, y0, x1, y1 = section.bounds()
+            return max(x1 - x0, y1 - y0)
     t = tool.bounding_box()
     return max(t[3] - t[0], t[4] - t[1])
 

@@ -84,7 +84,6 @@ def _countersink(top: float, bottom: float, margin: float) -> manifold3d.Manifol
 
 
 def _tapped(size: str, depth, frame: Frame, c: float, ctx, path: str) -> manifold3d.Manifold:
-    from .features import MARGIN_MM
     from .threads import internal_thread_cutter
 
     thread = standards.parse_metric(size)
@@ -93,9 +92,5 @@ def _tapped(size: str, depth, frame: Frame, c: float, ctx, path: str) -> manifol
     # A blind hole's bottom is not chamfered: the thread just stops.
     cutter = internal_thread_cutter(thread.major_diameter, thread.pitch, length, c, chamfer_bottom=through)
     ctx.applied(f"{path}: {thread.designation} internal thread enlarged by {c:g} mm per side for the fit")
-    cutter = cutter.translate((0.0, 0.0, -length))
-    if through:  # open both faces cleanly: the minor-diameter bore a little past each end
-        bore = M.extrude(circle(standards.basic_minor_diameter(thread.major_diameter, thread.pitch) + 2 * c),
-                         length + 2 * MARGIN_MM).translate((0.0, 0.0, -length - MARGIN_MM))
-        cutter = cutter + bore
-    return cutter
+    # The cutter ends exactly on the faces: manifold3d cuts faces in one plane cleanly.
+    return cutter.translate((0.0, 0.0, -length))

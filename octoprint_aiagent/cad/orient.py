@@ -66,20 +66,6 @@ def caliper_width(points: np.ndarray) -> float:
     return float(spans.min())
 
 
-def _point_in_triangles(point: np.ndarray, triangles: np.ndarray) -> bool:
-    """Is a 2D point inside (or on the edge of) any of the 2D triangles (k, 3, 2)?"""
-    a, b, c = triangles[:, 0], triangles[:, 1], triangles[:, 2]
-
-    def side(p, q, r):
-        return (q[:, 0] - p[:, 0]) * (r[1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[0] - p[:, 0])
-
-    d1, d2, d3 = side(a, b, point), side(b, c, point), side(c, a, point)
-    tol = 1e-9 * max(1.0, float(np.abs(triangles).max()))
-    neg = (d1 < -tol) | (d2 < -tol) | (d3 < -tol)
-    pos = (d1 > tol) | (d2 > tol) | (d3 > tol)
-    return bool(np.any(~(neg & pos)))
-
-
 def _qualifies(triangles: np.ndarray, normal: np.ndarray, centre: np.ndarray, min_width: float) -> bool:
     points = triangles.reshape(-1, 3)
     area = 0.5 * np.linalg.norm(np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1).sum()
@@ -89,7 +75,18 @@ def _qualifies(triangles: np.ndarray, normal: np.ndarray, centre: np.ndarray, mi
     flat = (points @ rotation.T)[:, :2]
     if caliper_width(flat) < min_width:
         return False
-    return _point_in_triangles((rotation @ centre)[:2], flat.reshape(-1, 3, 2))
+    return _inside_hull((rotation @ centre)[:2], flat)
+
+
+def _inside_hull(point: np.ndarray, points: np.ndarray) -> bool:
+    """Is the centre of mass over the contact's support polygon (its convex hull)? A ring, such as
+    a socket screw's head around its hex socket, holds a part up around a middle with no contact."""
+    try:
+        hull = ConvexHull(points)
+    except (QhullError, ValueError):
+        return False
+    tol = 1e-9 * max(1.0, float(np.abs(points).max()))
+    return bool(np.all(hull.equations[:, :2] @ point + hull.equations[:, 2] <= tol))
 
 
 def _flat_faces(mesh: trimesh.Trimesh, normals: np.ndarray, offsets: np.ndarray, tol: float = 1e-3) -> list:

@@ -14,7 +14,7 @@ import math
 from ..model.errors import AgentError
 from ..model.spec import KINDS
 from .reading import STAGE, Reading, Sized
-from .vocabulary import ORDER, targets_for
+from .vocabulary import FOR_SCREWS, ORDER, targets_for
 
 _BOXES = ("box", "open_box", "box_with_lid", "plate_with_holes")
 _FEATURE_KINDS = {
@@ -62,8 +62,11 @@ def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
             hint="name the object and its sizes, e.g. 'a 20 mm cube' or 'a cylinder 30 mm wide and 10 mm tall'; "
             f"I know: {', '.join(label(k) for k in KINDS)}",
         )
+    standard = _for_screws(reading)
     shaped = _shaped(reading)
-    if shaped is not None:
+    if standard is not None:
+        kind, noun = standard
+    elif shaped is not None:
         kind, noun = shaped
     elif len(kinds) > 1:
         raise AgentError(
@@ -75,6 +78,9 @@ def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
     features = _features(reading)
     signals = reading.flags | features | {r for r in ("floor", "inner_diameter", "inner_radius") if r in reading.roles}
     notes: list[str] = []
+    head = next((p[1] for p in reading.places if p[0] == "head"), None)
+    if kind in ("hex_bolt", "cap_screw") and head:
+        kind = "hex_bolt" if head == "hex" else "cap_screw"
     for named, signal, made in _REFINEMENTS:
         if kind == named and signal in signals:
             kind = made
@@ -83,6 +89,20 @@ def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
             break
     _check_features(kind, reading, features)
     return kind, noun, notes
+
+
+def _for_screws(reading: Reading):
+    """(standard part, noun) for "a washer for an M5 bolt", "an M3 spacer 6 mm long": a general
+    word and a screw size, and none of the part's own sizes that would make it a plain tube."""
+    if not any(s.measure.unit == "M" for s in reading.sizes):
+        return None
+    for n in reading.nouns:
+        made = FOR_SCREWS.get(n.noun)
+        if made == "washer" and any(s.measure.unit != "M" for s in reading.sizes):
+            continue  # "an M8 washer, 17 mm OD, 1.6 mm thick": a tube of those sizes
+        if made is not None:
+            return made, n.noun
+    return None
 
 
 # Shape words that also name a part: with another noun they say its shape ("a hexagonal standoff").

@@ -11,6 +11,7 @@ assumptions.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional
 
 from ..model.errors import AgentError
@@ -20,6 +21,7 @@ from .clauses import Clause, clauses_of, has_sizes, head_of, split
 from .features import TABLES, Read, read_feature
 from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading, clean_request, items_of, read_items
+from .vocabulary import FLAG_PARAMS
 from .writing import TEXT_MARK, WRITERS, Draft, add_or_cut, placement
 
 _QUOTED = re.compile(r"(?<![\w])[\"“'‘]([^\"”'’]{1,64})[\"”'’](?!\w)")
@@ -148,6 +150,18 @@ def _fits(feature: str, clause: Clause) -> bool:
 
 def _base(draft: Draft, reading: Reading) -> None:
     kind, noun, notes = resolve_kind(reading)
+    thread = next((p.name for p in KINDS[kind].params if p.kind == "thread"), None)
+    if thread:  # "an M8 nut": the size names the thread; it is not a length to place
+        screws = [s for s in reading.sizes if s.measure.unit == "M"]
+        if not screws:
+            raise AgentError(STAGE, f"I understood a {label(kind)} but not its size", hint=f"e.g. 'an M8 {label(kind)}'")
+        draft.params[thread] = screws[0].measure.text.upper().replace(" ", "")
+        draft.role(screws[0].said, screws[0].measure.value, thread, f"{label(kind)} {KINDS[kind].param(thread).description}")
+        reading = replace(reading, sizes=[s for s in reading.sizes if s is not screws[0]])
+    for flag in reading.flags:
+        name, value = FLAG_PARAMS.get(flag, {}).get(kind, (None, None))
+        if name:
+            draft.params[name] = value
     values, more = placed_values(kind, noun, reading)
     draft.kind = kind
     draft.notes += notes + more

@@ -206,8 +206,10 @@ def _take_counts(items: list[Item], reading: Reading) -> list[Item]:
     for i, item in enumerate(items):
         if isinstance(item, Number) and item.is_whole:
             k = i + 1
-            if k < len(items) and isinstance(items[k], Measure):
-                k += 1  # "four 3mm holes"
+            # "four 3mm holes", "4 countersunk M4 holes": a size and words saying how, then the noun
+            while k < len(items) and (isinstance(items[k], Measure) or _phrase(items[k], "place") or _phrase(items[k], "flag")
+                                      or (_phrase(items[k], "role") and items[k].value.count is None)):
+                k += 1
             if k < len(items) and _counting_word(items[k]):
                 _set_once(reading.counts, items[k].value.count, int(item.value), items[k].value.count.replace("_", " "))
                 used.add(i)

@@ -187,6 +187,8 @@ def _read_unit(tokens: list[Token], j: int, allow_article: bool) -> tuple[str | 
         if _text(tokens, k) in ("a", "an"):
             k += 1
     word = _text(tokens, k)
+    if word == "m" and k + 1 < len(tokens) and tokens[k + 1].kind == "num" and tokens[k + 1].start == tokens[k].end:
+        return None, j  # "two M4 holes": a screw size after the count, not two metres
     if k < len(tokens) and tokens[k].kind == "word" and word in UNIT_WORDS:
         if word == "in" and _text(tokens, k + 1) in _IN_AS_PREPOSITION:
             return None, j
@@ -215,10 +217,18 @@ def _read_article_unit(tokens: list[Token], i: int, text: str) -> tuple[Piece, i
 
 
 def _read_screw_size(tokens: list[Token], i: int, text: str) -> tuple[Piece, int] | None:
-    """ "M3" names a 3 mm screw; its hole is read as 3 mm."""
+    """ "M3" names a 3 mm screw; its hole is read as 3 mm. "M8x1" is a fine thread when 1 is one of
+    ISO 261's pitches for M8; otherwise (as in "M3x10") the number after x is a length, read apart."""
+    from ..model.standards import PITCHES
+
     tok = tokens[i]
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     attached = nxt is not None and nxt.kind == "num" and nxt.start == tok.end
-    if tok.text == "m" and attached and (i == 0 or tokens[i - 1].kind != "num"):
-        return Measure(float(nxt.text), "M", f"M{nxt.text}"), i + 2
-    return None
+    if not (tok.text == "m" and attached and (i == 0 or tokens[i - 1].kind != "num")):
+        return None
+    size = float(nxt.text)
+    if _text(tokens, i + 2) in ("x", "×") and i + 3 < len(tokens) and tokens[i + 3].kind == "num":
+        pitch = float(tokens[i + 3].text)
+        if pitch in PITCHES.get(size, ()):
+            return Measure(size, "M", f"M{nxt.text}x{tokens[i + 3].text}"), i + 4
+    return Measure(size, "M", f"M{nxt.text}"), i + 2

@@ -49,6 +49,8 @@ def _plural(noun: str) -> str:
 _KIND_NOUNS = {
     "cube": ["cube", "calibration cube", "test cube", "cubic block", "cube block"],
     "box": ["box", "block", "brick", "cuboid", "plate", "bar", "slab", "tile", "panel", "beam", "sheet", "shim",
+            "name tag", "tag", "label", "nameplate", "name plate", "sign", "plaque", "badge", "key tag", "keyring tag",
+            "key fob", "fob", "dog tag", "door sign", "desk sign", "name sign", "bookmark",
             "rectangular prism", "rectangular block", "rectangle", "rectangular plate", "rectangular bar", "spacer block"],
     "cylinder": ["cylinder", "rod", "disc", "disk", "coaster", "puck", "dowel", "peg", "pin", "pillar", "post",
                  "column", "shaft", "axle", "round bar", "knob", "round knob", "button", "plug", "stopper", "wheel", "roller",
@@ -73,6 +75,12 @@ _KIND_NOUNS = {
     "box_with_lid": ["box with lid", "box with a lid", "lidded box", "box and lid", "box with cover", "box with a cover"],
     "l_bracket": ["l bracket", "l shaped bracket", "angle bracket", "right angle bracket", "l brace", "angle piece",
                   "l profile", "angle profile"],
+    "hex_nut": ["nut", "hex nut", "hexagon nut", "hexagonal nut", "thin nut", "jam nut", "lock nut", "locknut", "jamnut"],
+    "hex_bolt": ["bolt", "hex bolt", "hex head bolt", "hexagon bolt", "hex screw", "hex head screw", "hexagon head bolt",
+                 "hexagon head screw", "set screw"],
+    "cap_screw": ["screw", "cap screw", "socket head cap screw", "socket cap screw", "socket head screw", "allen bolt",
+                  "allen screw", "machine screw", "socket screw", "shcs"],
+    "threaded_rod": ["threaded rod", "threaded bar", "studding", "stud", "all thread", "allthread", "threaded stud"],
 }
 
 _ROLE_WORDS = {
@@ -125,6 +133,10 @@ _FLAGS = {
     "square": ["square", "squared", "square shaped"],
     "round": ["round", "circular", "cylindrical"],
     "hollow": ["hollow"],
+    "thin": ["thin", "jam", "low profile", "half height"],
+    "large": ["large", "big", "oversized", "fender", "penny", "wide washer"],
+    "shank": ["partly threaded", "partially threaded", "half threaded", "with a shank", "with a plain shank", "plain shank",
+              "shank", "part threaded"],
 }
 
 MATERIAL_WORDS = {"pla": "PLA", "pla plus": "PLA", "petg": "PETG", "pet g": "PETG", "abs": "ABS", "asa": "ASA",
@@ -284,7 +296,21 @@ ROLE_TARGETS: dict[str, dict[str, Targets]] = {
                                deep="thickness"),
     "l_bracket": _roles(long="length length_2", leg="length length_2", side="length length_2", wide="width",
                         thick="thickness", height="length_2"),
+    **{kind: _roles(long="length", height="length", thick="length") for kind in ("hex_bolt", "cap_screw", "threaded_rod")},
+    "standoff": _roles(long="length", height="length", across_flats="across_flats", across="across_flats", wide="across_flats"),
+    "spacer": _roles(long="length", height="length", thick="length", outer_diameter="outer_diameter", diameter="outer_diameter",
+                     across="outer_diameter", wide="outer_diameter"),
+    "hex_nut": {}, "washer": {},
 }
+
+# Words that set a part's yes/no or choice: flag -> {kind: (parameter, value)}.
+FLAG_PARAMS = {
+    "thin": {"hex_nut": ("thin", True)}, "large": {"washer": ("large", True)},
+    "shank": {"hex_bolt": ("partly_threaded", True)}, "round": {"standoff": ("shape", "round")},
+}
+# Parts named by a general word that become a standard part when the request gives a screw size
+# and not the part's own sizes: "a washer for an M5 bolt" is an ISO 7089 washer.
+FOR_SCREWS = {"washer": "washer", "spacer": "spacer", "bushing": "spacer", "sleeve": "spacer", "standoff": "standoff"}
 
 # A ring's or a band's width is along its axis; a tube's is its diameter.
 NOUN_TARGETS: dict[str, dict[str, Targets]] = {
@@ -300,6 +326,8 @@ ORDER: dict[str, tuple[str, ...]] = {
     "cup": ("diameter", "height"), "gear": ("outer_diameter", "thickness"),
     "plate_with_holes": ("length", "width", "thickness"), "box_with_lid": ("length", "width", "height"),
     "triangular_plate": ("side", "thickness"), "l_bracket": ("length", "width", "thickness"),
+    "hex_bolt": ("length",), "cap_screw": ("length",), "threaded_rod": ("length",), "standoff": ("length",),
+    "spacer": ("length", "outer_diameter"), "hex_nut": (), "washer": (),
 }
 
 def targets_for(kind: str, noun: str, role: str) -> Targets | None:

@@ -256,6 +256,10 @@ def text(draft: Draft, read: Read, texts: list) -> dict:
         raise AgentError(STAGE, "I understood letters on the part but not what they say",
                          hint="put the text in quotes, e.g. engrave 'M3' on the top")
     style = style_of(read, "raised")
+    height = read.values.get("height")
+    if height and any(w in height[1] for w in ("high", "deep", "thick", "proud")) and "relief" not in read.values:
+        # "raised letters 1 mm high": how far they stand out; how tall they are is "10 mm tall".
+        read.values["relief"] = read.values.pop("height")
     params = {"text": " ".join(letters), "style": style, **record(draft, read, "text", ("height", "relief"))}
     return {"text": params, **{k: v for k, v in placement(draft, read).items() if k == "on"}}
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from ..model.materials import MATERIALS
+from ..model.params import describe_default
 from ..model.spec import KINDS
 
 MAX_ANSWER_BYTES = 32 * 1024
@@ -30,8 +31,9 @@ class AnswerError(ValueError):
 
 
 def _describe_param(p) -> str:
-    unit = {"count": "whole number", "angle": "degrees"}.get(p.kind, "mm")
-    need = "required" if p.required else "optional" if p.default is None else f"default {p.default:g}"
+    unit = {"count": "whole number", "angle": "degrees", "thread": "e.g. M8", "flag": "true/false",
+            "choice": "/".join(p.choices)}.get(p.kind, "mm")
+    need = "required" if p.required else "optional" if p.default is None else f"default {describe_default(p)}"
     return f"{p.name} ({p.description}, {unit}, {need})"
 
 
@@ -63,6 +65,18 @@ def messages(prompt: str) -> list:
     return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": prompt}]
 
 
+def _value_schema(p) -> dict:
+    if p.kind == "count":
+        return {"type": "integer"}
+    if p.kind == "flag":
+        return {"type": "boolean"}
+    if p.kind == "choice":
+        return {"type": "string", "enum": list(p.choices)}
+    if p.kind == "thread":
+        return {"type": "string"}
+    return {"type": "number"}
+
+
 def answer_schema() -> dict:
     """JSON schema of an answer: one branch per named part, naming exactly that part's parameters.
 
@@ -71,7 +85,7 @@ def answer_schema() -> dict:
     validator, not here: servers do not enforce them. The material is not asked for."""
     branches = []
     for kind in KINDS.values():
-        params = {p.name: {"type": "integer" if p.kind == "count" else "number"} for p in kind.params}
+        params = {p.name: _value_schema(p) for p in kind.params}
         branches.append({
             "type": "object",
             "properties": {
@@ -111,8 +125,9 @@ def parse_answer(text: str) -> dict:
     if not isinstance(params, Mapping):
         raise AnswerError("the answer's params are not an object")
     for name, value in params.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise AnswerError(f"the answer's parameter {name!r} is not a number")
+        thread = isinstance(value, str) and re.fullmatch(r"[Mm]\d+(?:\.\d+)?(?:\s*[xX×]\s*\d+(?:\.\d+)?)?", value.strip())
+        if not (thread or isinstance(value, bool)) and (not isinstance(value, (int, float)) or not math.isfinite(value)):
+            raise AnswerError(f"the answer's parameter {name!r} is not a number, a thread size (M8) or true/false")
     return data
 
 

@@ -21,12 +21,14 @@ from .solids import COMPOSITIONS
 from .values import is_whole
 
 MAX_QUANTITY = 100
+SCALAR_KINDS = NUMBER_KINDS + ("thread", "flag", "choice")
 SPEC_FIELDS = ("part", "material", "quantity", "assumptions", "roles", "backend", "prompt", "notes")
 
-# The named parts: solids whose parameters are all numbers, so a sentence can state each of them.
+# The named parts: solids whose parameters are plain values (numbers, a thread size, a yes/no, a
+# choice), not other nodes, so a sentence can state each of them.
 KINDS: dict[str, NodeType] = {
     name: t for name, t in SOLID_TYPES.items()
-    if name not in COMPOSITIONS and t.params and all(p.kind in NUMBER_KINDS for p in t.params)
+    if name not in COMPOSITIONS and t.params and all(p.kind in SCALAR_KINDS for p in t.params)
 }
 
 

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from ..nodes import NodeType
 from .basic import BASIC
+from .fasteners import FASTENERS
 
-TEMPLATES: dict[str, NodeType] = {**BASIC}
+TEMPLATES: dict[str, NodeType] = {**BASIC, **FASTENERS}
