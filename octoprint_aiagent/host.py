@@ -11,6 +11,7 @@ from .agent.jobs import Job, JobStore
 from .agent.pipeline import Pipeline, SlicingConfig
 from .model.progress import StageContext
 from .agent.runner import JobRunner
+from .capabilities import design_unavailable
 from .perf.metrics import Metrics
 from .perf.sampler import ResourceSampler
 from .printer_adapter import PrinterAdapter
@@ -91,6 +92,7 @@ class Services:
         overrides = self.runner.pipeline.slicing.material_overrides
         self._settled_status = {
             "version": self.plugin._plugin_version,
+            "design_unavailable": design_unavailable(),  # null, or why this Python cannot design and what to do
             "octoprint": _octoprint_version(),
             "understanding": {
                 "backend": backend,

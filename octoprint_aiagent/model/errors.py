@@ -12,11 +12,12 @@ from dataclasses import dataclass
 # "failed": something we depend on broke (slicer crash, LLM down, disk full) (5xx/502, exit 1).
 # "cancelled": the user asked us to stop. "conflict": the printer is busy or not ready, or the
 # job is in the wrong state (409). "not_found": no such job or file (404). "busy": too much work
-# queued or too many requests; try again later (429).
-REASONS = ("invalid", "failed", "cancelled", "conflict", "not_found", "busy")
+# queued or too many requests; try again later (429). "unavailable": this installation cannot do
+# it at all, e.g. designing on a 32-bit Python (503).
+REASONS = ("invalid", "failed", "cancelled", "conflict", "not_found", "busy", "unavailable")
 
-HTTP_STATUS = {"invalid": 422, "failed": 502, "cancelled": 409, "conflict": 409, "not_found": 404, "busy": 429}
-EXIT_CODE = {"invalid": 2, "failed": 1, "cancelled": 1, "conflict": 1, "not_found": 2, "busy": 1}
+HTTP_STATUS = {"invalid": 422, "failed": 502, "cancelled": 409, "conflict": 409, "not_found": 404, "busy": 429, "unavailable": 503}
+EXIT_CODE = {"invalid": 2, "failed": 1, "cancelled": 1, "conflict": 1, "not_found": 2, "busy": 1, "unavailable": 1}
 
 
 class AgentError(Exception):
