@@ -24,7 +24,8 @@ cp /etc/resolv.conf "$target/etc/resolv.conf"
 rm -rf "$target/root/plugin" && mkdir -p "$target/root/plugin"
 git -C "$root" archive HEAD | tar -x -C "$target/root/plugin"
 
-chroot "$target" /bin/sh -s <<'EOF'
+# A file, not the shell's standard input: pip's children would read the rest of the script.
+cat > "$target/root/check.sh" <<'EOF'
 set -e
 pip() { /opt/venv/bin/pip --disable-pip-version-check -q "$@"; }
 /opt/venv/bin/python -c 'import platform, struct, sys; print("Python", sys.version.split()[0], struct.calcsize("P") * 8, "bit,", platform.machine())'
@@ -40,3 +41,4 @@ pip install --dry-run --no-deps --report /tmp/report.json /root/plugin
 pip install --no-deps --force-reinstall /root/plugin
 cd / && /opt/venv/bin/python -c 'import json; from octoprint_aiagent.capabilities import design_unavailable; print(json.dumps(design_unavailable(), indent=1))'
 EOF
+chroot "$target" /bin/sh /root/check.sh
