@@ -22,14 +22,13 @@ if [ ! -x "$target/opt/venv/bin/python" ]; then
 fi
 # The chroot reaches the package index the way this machine does: its resolver, its certificates.
 cp /etc/resolv.conf "$target/etc/resolv.conf"
-cp /etc/ssl/certs/ca-certificates.crt "$target/root/host-ca-certificates.crt"
+cp /etc/ssl/certs/ca-certificates.crt "$target/etc/ssl/certs/ca-certificates.crt"
 rm -rf "$target/root/plugin" && mkdir -p "$target/root/plugin"
 git -C "$root" archive HEAD | tar -x -C "$target/root/plugin"
 
 # A file, not the shell's standard input: pip's children would read the rest of the script.
 cat > "$target/root/check.sh" <<'EOF'
 set -e
-export PIP_CERT=/root/host-ca-certificates.crt
 pip() { /opt/venv/bin/pip --disable-pip-version-check -q "$@"; }
 /opt/venv/bin/python -c 'import platform, struct, sys; print("Python", sys.version.split()[0], struct.calcsize("P") * 8, "bit,", platform.machine())'
 # httpx (pure Python) has a wheel for every Python: if it does not download, nothing below says anything.
