@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # What a 32-bit OctoPi's Python gets from this plugin, checked with Debian's own 32-bit ARM Python
-# in a Debian 12 armhf chroot under qemu (as root; about half an hour on 2 cores, so not part of
-# test.sh). The chroot is kept in the cache folder outside the repo. It shows:
+# in a Debian 12 armhf chroot under qemu (as root; about 45 minutes on 2 cores the first time, so
+# not part of test.sh). The chroot is kept in the cache folder outside the repo. It shows:
 #   1. which of the native libraries designing needs have a wheel for armv7l on the package index;
 #   2. what the plugin built by that Python's pip requires (setup.py decides by the Python's bitness);
-#   3. that the plugin imports there and what it says about designing.
+#   3. that the plugin imports there and what it says about designing;
+#   4. a real OctoPrint 1.11.8 with the plugin there: /status, a new job, the job list.
 # It checks the committed HEAD.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +44,10 @@ done
 pip install --dry-run --no-deps --report /tmp/report.json /root/plugin
 /opt/venv/bin/python -c 'import json; print("the plugin requires:", ", ".join(r for r in json.load(open("/tmp/report.json"))["install"][0]["metadata"]["requires_dist"] if "extra ==" not in r))'
 pip install --no-deps --force-reinstall /root/plugin
-cd / && /opt/venv/bin/python -c 'import json; from octoprint_aiagent.capabilities import design_unavailable; print(json.dumps(design_unavailable(), indent=1))'
+(cd / && /opt/venv/bin/python -c 'import json; from octoprint_aiagent.capabilities import design_unavailable; print(json.dumps(design_unavailable(), indent=1))')
+# OctoPrint's own C extensions (psutil, netifaces, cffi...) compile here: about 10 minutes.
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc python3-dev libffi-dev >/dev/null 2>&1
+pip install "octoprint==1.11.8" /root/plugin
+/opt/venv/bin/python /root/plugin/scripts/check_32bit_arm_server.py
 EOF
 chroot "$target" /bin/sh /root/check.sh
