@@ -1,6 +1,7 @@
 """Run by check_32bit_arm.sh inside the armhf chroot: a real OctoPrint with the plugin on a 32-bit
 Python. Prints what /status says about designing, the answer to a new job and to the job list."""
 
+import http.client
 import json
 import os
 import socket
@@ -52,7 +53,7 @@ try:
         try:
             version = call("GET", "/api/version")[1]["server"]
             break
-        except (OSError, ValueError):  # not listening yet, or not answering JSON yet
+        except (OSError, http.client.HTTPException, ValueError):  # not listening, or not answering yet
             time.sleep(2)
     print(f"OctoPrint {version} answered after {time.monotonic() - started:.0f} s")
     status = call("GET", "/plugin/aiagent/status")
