@@ -4,6 +4,7 @@ Python. Prints what /status says about designing, the answer to a new job and to
 import http.client
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +21,10 @@ octoprint = [sys.executable, "-m", "octoprint", "--basedir", BASEDIR]
 with socket.socket() as s:
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
-os.makedirs(BASEDIR, exist_ok=True)
+# A new basedir each time: after a start that did not finish, OctoPrint starts in safe mode,
+# without third-party plugins.
+shutil.rmtree(BASEDIR, ignore_errors=True)
+os.makedirs(BASEDIR)
 with open(f"{BASEDIR}/config.yaml", "w") as f:
     f.write(
         f"server: {{host: 127.0.0.1, port: {port}, firstRun: false, onlineCheck: {{enabled: false}}, pythonEolCheck: {{enabled: false}}}}\n"
@@ -41,7 +45,7 @@ def call(method, path, body=None):
         with urllib.request.urlopen(request, timeout=30) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+        return e.code, e.read().decode(errors="replace")
 
 
 server = subprocess.Popen([*octoprint, "serve", "--host", "127.0.0.1", "--port", str(port), "--iknowwhatimdoing"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -57,7 +61,7 @@ try:
             time.sleep(2)
     print(f"OctoPrint {version} answered after {time.monotonic() - started:.0f} s")
     status = call("GET", "/plugin/aiagent/status")
-    print("GET status:", status[0], json.dumps(status[1]["design_unavailable"], indent=1))
+    print("GET status:", status[0], json.dumps(status[1]["design_unavailable"], indent=1) if status[0] == 200 else status[1])
     print("POST jobs:", *call("POST", "/plugin/aiagent/jobs", {"prompt": "a 20 mm cube"}))
     print("GET jobs:", *call("GET", "/plugin/aiagent/jobs"))
 finally:
