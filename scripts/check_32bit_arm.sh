@@ -24,6 +24,10 @@ fi
 # The chroot reaches the package index the way this machine does: its resolver, its certificates.
 cp /etc/resolv.conf "$target/etc/resolv.conf"
 cp /etc/ssl/certs/ca-certificates.crt "$target/etc/ssl/certs/ca-certificates.crt"
+# OctoPrint reads /proc (psutil) and /dev.
+mountpoint -q "$target/proc" || mount -t proc proc "$target/proc"
+mountpoint -q "$target/dev" || mount --bind /dev "$target/dev"
+trap 'umount "$target/dev" "$target/proc"' EXIT
 rm -rf "$target/root/plugin" && mkdir -p "$target/root/plugin"
 git -C "$root" archive HEAD | tar -x -C "$target/root/plugin"
 
