@@ -2,8 +2,8 @@
 
 Designing needs numpy, scipy, shapely, trimesh and manifold3d. The package index has them ready
 made for 64-bit Pythons only; on a 32-bit Python (the 32-bit OctoPi, also on a Pi 4 or 5 that
-boots a 64-bit kernel) pip would have to compile them, for hours or not at all, so setup.py leaves
-them out there. Everything else works without them: the tab, the job history, printing stored G-code.
+boots a 64-bit kernel) pip would have to compile them, for very long or not at all, so setup.py
+leaves them out there. Everything else works without them: the tab, the job history, printing stored G-code.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ DESIGN_MODULES = ("manifold3d", "numpy", "scipy", "shapely", "trimesh")  # setup
 
 
 def _installed(name: str) -> bool:
-    # Found, not imported: importing them all would cost OctoPrint a second or more on a Pi, and
-    # the first job imports them anyway.
+    # Found, not imported: importing them all takes over a second even on a PC, and the first job
+    # imports them anyway. (A module that is there but broken fails that job's designing stage.)
     try:
         return importlib.util.find_spec(name) is not None
     except ImportError:
