@@ -1,8 +1,20 @@
 """Packaging for octoprint_aiagent: ``pip install .`` or an archive URL in OctoPrint's plugin manager."""
 
+import struct
+
 from setuptools import find_packages, setup
 
 VERSION = "0.1.0"
+
+# Designing needs these native libraries (octoprint_aiagent/capabilities.py checks the same list).
+# The package index has them ready made for 64-bit Pythons only; on a 32-bit Python pip would
+# compile them, for hours on a Raspberry Pi or not at all, on every install and update through the
+# Plugin Manager. So a 32-bit Python gets the plugin without them, and the plugin says that
+# designing needs a 64-bit Python. Decided by the pointer size of the Python that installs: a
+# 32-bit OctoPi on a Pi 4 or 5 boots a 64-bit kernel, so platform.machine() says aarch64 there.
+# (A wheel built here therefore holds this machine's answer: install from the source archive.)
+DESIGN_REQUIRES = ["manifold3d>=2.5", "numpy>=1.22", "scipy>=1.8", "shapely>=2.0", "trimesh>=4.0"]
+IS_64_BIT = struct.calcsize("P") == 8
 
 setup(
     name="OctoPrint-AIAgent",
@@ -34,13 +46,9 @@ setup(
         "sniffio",  # httpcore looks for it on every request when missing
         "psutil>=5.9",
         "flask",
-        "numpy>=1.22",
-        "trimesh>=4.0",
-        "manifold3d>=2.5",
-        "shapely>=2.0",
-        "scipy>=1.8",
         "fonttools>=4.38",  # pure Python; reads the bundled font for cad.text
-    ],
+    ]
+    + (DESIGN_REQUIRES if IS_64_BIT else []),
     extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17", "ruff>=0.6"]},
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
 )

@@ -15,6 +15,7 @@ import flask
 from octoprint.access.permissions import Permissions
 from werkzeug.exceptions import HTTPException
 
+from .capabilities import require_design
 from .model.errors import AgentError
 
 
@@ -98,6 +99,7 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
     @bp.route("/jobs", methods=["POST"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
     def create_job():
+        require_design()
         from .agent.job_request import parse_job_request
 
         svc = services()
@@ -144,6 +146,7 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
     @bp.route("/jobs/<job_id>/refine", methods=["POST"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
     def refine_job(job_id):
+        require_design()
         from .agent.job_request import JobRequest, check_prompt_length
         from .language.refine import refine_spec
         from .model.spec import DesignSpec

@@ -13,6 +13,7 @@ from .agent.design_worker import DesignWorker
 from .agent.jobs import Job, JobStore
 from .agent.pipeline import Pipeline, PipelineConfig, designer_in
 from .agent.runner import JobRunner
+from .capabilities import design_unavailable
 from .model.materials import MATERIALS, QUALITIES, material_preset
 from .model.progress import StageContext
 from .perf.metrics import Metrics
@@ -109,6 +110,7 @@ class Services:
         overrides = self.runner.pipeline.config.material_overrides
         settled = {
             "version": self.plugin._plugin_version,
+            "design_unavailable": design_unavailable(),  # null, or why this Python cannot design and what to do
             "octoprint": _octoprint_version(),
             "understanding": {
                 "backend": backend,

@@ -169,6 +169,11 @@ class AIAgentPlugin(
     def is_template_autoescaped(self):
         return True
 
+    def get_template_vars(self):
+        from .capabilities import design_unavailable
+
+        return {"design_unavailable": design_unavailable()}
+
     # -- REST API ----------------------------------------------------------------------------
 
     def get_blueprint(self):

@@ -14,6 +14,10 @@ from .octoprint_server import OctoPrintServer
 DATA = Path(__file__).parent / "data"
 ARTIFACTS = Path(os.environ.get("AIAGENT_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
 
+# The environment of a Python without the native libraries designing needs, as on a 32-bit Python
+# (see without_native/sitecustomize.py).
+WITHOUT_NATIVE = {"PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parent / "without_native"), os.environ.get("PYTHONPATH")]))}
+
 # The Virtual Printer reports temperatures every second while it heats; a shorter interval lets
 # tests see M109/M190 finish sooner. (Move times are scaled with M220, see connect_virtual_printer.)
 FAST_VIRTUAL_PRINTER = {"plugins": {"virtual_printer": {"enabled": True, "waitInterval": 0.2}}}

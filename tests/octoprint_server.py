@@ -1,14 +1,17 @@
 """A real OctoPrint server for tests: its own basedir, a loopback port, the Virtual Printer.
 
 It runs the OctoPrint installed in the test interpreter's environment (1.11.x or 2.0), with this
-plugin installed there, exactly as a user runs it.
+plugin installed there, exactly as a user runs it; or the OctoPrint of another Python given as
+``python`` (the install tests' fresh OctoPrint without the plugin).
 """
 
 from __future__ import annotations
 
 import http.client
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -24,6 +27,10 @@ from typing import Optional
 
 ADMIN = "admin"
 VIEWER = "viewer"  # a read-only user: may look at OctoPrint, may not design or print
+# Log lines at WARNING or above that are no problem of the plugin's: the access log's ERROR lines
+# record answers of 500 and above (some on purpose), and offline, the Software Update plugin
+# cannot reach GitHub for the plugin's release check.
+EXPECTED_IN_LOG = (" - tornado.access - ", "for updates due to a network error")
 
 
 def free_port() -> int:
@@ -78,16 +85,17 @@ class OctoPrintServer:
     passwords: dict = field(default_factory=dict)  # user -> password, for browser logins
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
+    python: str = sys.executable  # the Python whose OctoPrint runs
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def create(cls, basedir: Optional[Path] = None, port: Optional[int] = None, extra_config: str = "") -> OctoPrintServer:
+    def create(cls, basedir: Optional[Path] = None, port: Optional[int] = None, extra_config: str = "", python: Optional[str] = None) -> OctoPrintServer:
         basedir = Path(basedir or tempfile.mkdtemp(prefix="aiagent-octoprint-"))
         basedir.mkdir(parents=True, exist_ok=True)
-        server = cls(basedir=basedir, port=port or free_port())
+        server = cls(basedir=basedir, port=port or free_port(), python=python or sys.executable)
         (basedir / "config.yaml").write_text(_config_yaml(server.port) + extra_config)
         server._add_user(ADMIN, admin=True)
         server._add_user(VIEWER, groups=["readonly"])
@@ -107,8 +115,8 @@ class OctoPrintServer:
         path.write_text(yaml.safe_dump(merge(yaml.safe_load(path.read_text()) or {}, changes)))
 
     def _octoprint(self, *args: str, **kwargs) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "octoprint", "--basedir", str(self.basedir), *args]
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True, **kwargs)
+        cmd = [self.python, "-m", "octoprint", "--basedir", str(self.basedir), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=True, cwd=self.basedir, **kwargs)
 
     def _add_user(self, name: str, admin: bool = False, groups=()) -> None:
         self.passwords[name] = secrets.token_hex(8)
@@ -136,10 +144,12 @@ class OctoPrintServer:
     def start(self, timeout: float = 90.0) -> OctoPrintServer:
         self.log_path = self.basedir / "serve.log"
         log = open(self.log_path, "ab")
-        cmd = [sys.executable, "-m", "octoprint", "serve", "--basedir", str(self.basedir), "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [self.python, "-m", "octoprint", "serve", "--basedir", str(self.basedir), "--host", "127.0.0.1", "--port", str(self.port)]
         if os.geteuid() == 0:
             cmd.append("--iknowwhatimdoing")
-        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # Started in its basedir: ``python -m`` puts the working folder on sys.path, and in a
+        # checkout that would load the checkout's plugin (its egg-info) instead of the installed one.
+        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=self.basedir)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -170,6 +180,16 @@ class OctoPrintServer:
     def octoprint_log(self) -> str:
         path = self.basedir / "logs" / "octoprint.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    @staticmethod
+    def plugin_problems(log: str) -> list:
+        """Log lines about the plugin at WARNING or above, and tracebacks through its code."""
+        return [
+            line
+            for line in log.splitlines()
+            if (re.search(r" - (WARNING|ERROR|CRITICAL) - ", line) and "aiagent" in line.lower() and not any(e in line for e in EXPECTED_IN_LOG))
+            or re.search(r'File ".*octoprint_aiagent', line)
+        ]
 
     # -- HTTP --------------------------------------------------------------------------------
 
@@ -243,3 +263,35 @@ class OctoPrintServer:
                 return value
             time.sleep(interval)
         raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Browser:
+    """A cookie-keeping client that logs in like OctoPrint's login page does."""
+
+    def __init__(self, server: OctoPrintServer, user: str):
+        self.server = server
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        assert self.call("GET", "/")[0] == 200  # sets the CSRF cookie
+        status, body = self.call("POST", "/api/login", {"user": user, "pass": server.passwords[user], "remember": False}, csrf=True)
+        assert status == 200, body
+
+    @property
+    def csrf_token(self) -> str:
+        (token,) = [c.value for c in self.jar if c.name.startswith("csrf_token")]  # csrf_token_P<port>
+        return token
+
+    def call(self, method: str, path: str, body=None, csrf=False, token=None):
+        headers = {}
+        if csrf or token:
+            headers["X-CSRF-Token"] = token or self.csrf_token
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        request = urllib.request.Request(self.server.url + path, data=data, method=method, headers=headers)
+        try:
+            with self.opener.open(request, timeout=30) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 # "cancelled": the user asked us to stop. "conflict": the printer is busy or not ready, or the
 # job is in the wrong state (409). "not_found": no such job or file (404). "busy": too much work
 # queued or too many requests; try again later (429). "unavailable": the plugin cannot take work
-# now (its job history cannot be saved, designing is not possible on this machine) (503).
+# now (its job history cannot be saved) or at all (designing on a 32-bit Python) (503).
 REASONS = ("invalid", "failed", "cancelled", "conflict", "not_found", "busy", "unavailable")
 
 HTTP_STATUS = {"invalid": 422, "failed": 502, "cancelled": 409, "conflict": 409, "not_found": 404, "busy": 429, "unavailable": 503}

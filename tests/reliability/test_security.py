@@ -5,17 +5,14 @@ who may design, and job creation is rate-limited per user."""
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import secrets
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from ..fake_llm_server import Reply, openai_reply
-from ..octoprint_server import ADMIN, VIEWER
+from ..octoprint_server import ADMIN, VIEWER, Browser
 from .helpers import FINAL, JOBS, SocketWatch, add_user, configure, jobs_db, load_spec, operations, private_server, submit
 
 pytestmark = pytest.mark.octoprint
@@ -155,38 +152,6 @@ def test_an_llm_error_quoting_the_key_does_not_leak_it(server, fake_llm):
 
 
 # -- browser sessions and CSRF -------------------------------------------------------------------
-
-
-class Browser:
-    """A cookie-keeping client that logs in like OctoPrint's login page does."""
-
-    def __init__(self, server, user: str):
-        self.server = server
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        assert self.call("GET", "/")[0] == 200  # sets the CSRF cookie
-        status, body = self.call("POST", "/api/login", {"user": user, "pass": server.passwords[user], "remember": False}, csrf=True)
-        assert status == 200, body
-
-    @property
-    def csrf_token(self) -> str:
-        (token,) = [c.value for c in self.jar if c.name.startswith("csrf_token")]  # csrf_token_P<port>
-        return token
-
-    def call(self, method: str, path: str, body=None, csrf=False, token=None):
-        headers = {}
-        if csrf or token:
-            headers["X-CSRF-Token"] = token or self.csrf_token
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        request = urllib.request.Request(self.server.url + path, data=data, method=method, headers=headers)
-        try:
-            with self.opener.open(request, timeout=30) as r:
-                return r.status, r.read()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read()
 
 
 def test_browser_sessions_need_the_csrf_token(server, job):

@@ -106,7 +106,9 @@ $(function () {
             return _.sprintf(gettext("Understood by %(backend)s %(model)s"), {backend: u.backend, model: u.model});
         });
         self.canSubmit = ko.pureComputed(function () {
-            return self.canDesign() && !self.submitting() && self.prompt().trim().length > 0;
+            var st = self.status();
+            var designs = !(st && st.design_unavailable); // the tab's banner says why not
+            return designs && self.canDesign() && !self.submitting() && self.prompt().trim().length > 0;
         });
 
         self.promptKeydown = function (data, event) {
