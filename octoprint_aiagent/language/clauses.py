@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .feature_words import FEATURE_NOUNS
+from .feature_words import FEATURE_NOUNS, TEXT_MARK
 from .units import Measure, Number
 from .vocabulary import Noun, Phrase
 
@@ -55,7 +55,14 @@ def head_of(items: list) -> tuple[Optional[str], Optional[Noun]]:
             feature = feature or "hole"  # "with a 5 mm bore": the part's own hole (a gear's, a tube's)
         elif _is(item, "place") and item.value[0] == "engrave":
             feature = feature or "text"
+        elif _text(item).startswith(TEXT_MARK):  # a quoted text is always letters on the part
+            feature = feature or "text"
     nouns = [i.value for i in items if _is(i, "kind")]
+    fors = [k for k, i in enumerate(items) if _text(i) == "for"]
+    after_for = [i.value for i in items[fors[0]:] if _is(i, "kind")] if fors else []
+    purpose = any(isinstance(i, Measure) and i.unit == "M" for i in items) and after_for == nouns
+    if feature is None and nouns and purpose and all(n.noun.split()[-1].rstrip("s") in FASTENERS for n in nouns):
+        return None, None  # ", for M4 screws": what the part is for, said about the part
     objects = [n for n in nouns if not (feature == "hole" and n.noun in FASTENERS)]
     if objects and (feature is None or _before(items, objects[0], feature)):
         return "object", objects[0]

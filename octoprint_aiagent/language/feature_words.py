@@ -25,6 +25,8 @@ FEATURE_NOUNS = {
     "text": ["text", "letters", "lettering", "inscription", "engraving", "embossing", "label text", "words",
              "the name", "the word", "the words", "the letters", "initials", "the text"],
 }
+TEXT_MARK = "quotedtext"  # the placeholder word a quoted text becomes while the sentence is read
+
 # Verbs that start a feature clause of their own: "engrave 'M3' on the top", "emboss ANNA".
 FEATURE_VERBS = {"engrave": "engraved", "emboss": "raised", "inscribe": "engraved", "stamp": "engraved", "write": "raised"}
 
@@ -61,7 +63,7 @@ PLACE = {
                    "at every corner", "one in each corner", "one at each corner", "at all four corners", "on the corners",
                    "in the four corners", "at the four corners", "near each corner", "in all four corners", "corners",
                    "its corners", "the corners", "each corner"],
-    ("one_corner",): ["corner", "a corner", "out of a corner", "from a corner", "at a corner", "its corner", "a corner of it"],
+    ("one_corner",): ["corner", "out of a corner", "from a corner", "at a corner", "its corner", "in a corner"],
     ("pattern", "circle"): ["evenly spaced around", "equally spaced around", "in a circle", "arranged in a circle",
                             "around the centre", "around the center", "around the middle", "evenly around",
                             "equally around", "spaced around", "evenly spaced on", "in a ring", "around it", "round it"],
@@ -118,6 +120,10 @@ PLACE = {
     ("fit", "close"): ["close fit", "tight fit", "snug fit", "tight", "snug", "close", "press fit"],
     ("head", "hex"): ["hex head", "hexagon head", "hexagonal head", "hex heads", "a hex head"],
     ("head", "socket"): ["socket head", "allen head", "hex socket", "socket", "socket heads", "cap head", "allen key head"],
+    ("board", "raspberry_pi_4"): ["rpifourboard", "raspberry pi", "rpi"],
+    ("board", "raspberry_pi_zero"): ["rpizeroboard"],
+    ("board", "arduino_uno"): ["arduinounoboard", "arduino"],
+    ("set_screw",): ["set screw", "grub screw", "set screw hole", "grub screw hole", "setscrew", "grubscrew"],
     ("another",): ["another", "another one", "a second", "a second one", "one more", "the same", "likewise", "again"],
     ("sketch",): ["sketch", "draw", "drawing", "sketched", "drawn"],
     ("extrude",): ["extrude", "extruded", "extrude it", "pull it up", "pulled up", "extruded up", "extrusion"],

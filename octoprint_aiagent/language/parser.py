@@ -15,14 +15,15 @@ from dataclasses import replace
 from typing import Optional
 
 from ..model.errors import AgentError
-from ..model.spec import KINDS, DesignSpec, validate_spec
-from ..model.standards import clearance_hole
+from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
+from .absorbing import absorbed
 from .clauses import Clause, clauses_of, has_sizes, head_of, split
+from .feature_words import TEXT_MARK
 from .features import TABLES, Read, read_feature
 from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading, clean_request, items_of, read_items
-from .vocabulary import FLAG_PARAMS
-from .writing import TEXT_MARK, WRITERS, Draft, add_or_cut, placement
+from .vocabulary import FLAG_PARAMS, ROLE_PARAMS
+from .writing import WRITERS, Draft, add_or_cut, placement
 
 _QUOTED = re.compile(r"(?<![\w])[\"“'‘]([^\"”'’]{1,64})[\"”'’](?!\w)")
 _NAMED = re.compile(r"\b(?:the name|the word|the words|the text|the letters|initials|saying|reading|that says|which says)\s+"
@@ -69,6 +70,7 @@ def parse_prompt(prompt: str) -> DesignSpec:
         node["features"] = draft.features
     spec = DesignSpec(
         part=node,
+        assumptions=tuple(draft.assumed),
         material=materials[0] if materials else None,
         quantity=quantities.pop() if quantities else 1,
         roles=tuple(draft.roles),
@@ -150,16 +152,25 @@ def _fits(feature: str, clause: Clause) -> bool:
 
 def _base(draft: Draft, reading: Reading) -> None:
     kind, noun, notes = resolve_kind(reading)
-    thread = next((p.name for p in KINDS[kind].params if p.kind == "thread"), None)
-    if thread:  # "an M8 nut": the size names the thread; it is not a length to place
-        screws = [s for s in reading.sizes if s.measure.unit == "M"]
-        if not screws:
-            raise AgentError(STAGE, f"I understood a {label(kind)} but not its size", hint=f"e.g. 'an M8 {label(kind)}'")
-        draft.params[thread] = screws[0].measure.text.upper().replace(" ", "")
-        draft.role(screws[0].said, screws[0].measure.value, thread, f"{label(kind)} {KINDS[kind].param(thread).description}")
+    thread = next((p for p in KINDS[kind].params if p.kind == "thread"), None)
+    screws = [s for s in reading.sizes if s.measure.unit == "M"]
+    if thread and screws:  # "an M8 nut": the size names the thread; it is not a length to place
+        draft.params[thread.name] = screws[0].measure.text.upper().replace(" ", "")
+        draft.role(screws[0].said, screws[0].measure.value, thread.name, f"{label(kind)} {thread.description}")
         reading = replace(reading, sizes=[s for s in reading.sizes if s is not screws[0]])
-    for flag in reading.flags:
-        name, value = FLAG_PARAMS.get(flag, {}).get(kind, (None, None))
+    elif thread and thread.required:
+        raise AgentError(STAGE, f"I understood a {label(kind)} but not its size", hint=f"e.g. 'an M8 {label(kind)}'")
+    turn = next((p for p in KINDS[kind].params if p.kind == "angle" and p.name != "pressure_angle"), None)
+    angles = [s for s in reading.sizes if s.measure.unit == "deg" and s.role is None]
+    if turn and angles:  # "leaning back at 60 degrees"
+        draft.params[turn.name] = angles[0].measure.value
+        draft.role(angles[0].said, angles[0].measure.value, turn.name, f"{label(kind)} {turn.description}")
+        reading = replace(reading, sizes=[s for s in reading.sizes if s is not angles[0]])
+    board = next((p[1] for p in reading.places if p[0] == "board"), None)
+    if board and "board" in KINDS[kind].param_names:
+        draft.params["board"] = board
+    for flag in list(reading.flags) + sorted(reading.roles):
+        name, value = {**FLAG_PARAMS, **ROLE_PARAMS}.get(flag, {}).get(kind, (None, None))
         if name:
             draft.params[name] = value
     values, more = placed_values(kind, noun, reading)
@@ -173,30 +184,29 @@ def _base(draft: Draft, reading: Reading) -> None:
             draft.params[name] = n
             draft.role(f"{n} {name.replace('_', ' ')}", n, name, f"{label(kind)} {KINDS[kind].param(name).description}")
     draft.overall = ("overall",) in reading.places
+    if kind == "enclosure" and board:
+        _sized_for_board(draft, board)
+
+
+def _sized_for_board(draft: Draft, board: str) -> None:
+    """An enclosure for a board, sizes left out: the board with 2 mm of room around it, inside
+    walls of the default thickness, 30 mm tall. Each such size is an assumption, shown as one."""
+    from ..model.templates.enclosures import BOARDS
+
+    length, width, _size, _holes = BOARDS[board]
+    wall = draft.params.get("wall", KINDS["enclosure"].param("wall").default)
+    for name, value in (("length", length + 4 + 2 * wall), ("width", width + 4 + 2 * wall), ("height", 30.0)):
+        if name not in draft.params:
+            draft.params[name] = round(value, 1)
+            reason = f"the {board.replace('_', ' ')} with 2 mm around it" if name != "height" else "default height for a board's case"
+            draft.assumed.append(Assumption(name, round(value, 1), reason))
 
 
 def _absorbed(draft: Draft, features: list) -> list:
-    """A tube's or a gear's own hole: "a ring 30 mm across, 5 mm thick, with a 20 mm hole" is a
-    tube 20 mm inside, as the catalogue has it, when the part has no hole of its own yet."""
-    own = {"tube": "inner_diameter", "gear": "bore"}.get(draft.kind)
-    if own is None or own in draft.params:
-        return features
-    for i, (clause, reading) in enumerate(features):
-        if clause.head != "hole":
-            continue
-        read = read_feature("hole", clause, reading)
-        central = read.count == 1 and all(p in (("centre",), ("through",), ("face", "top"), ("screw_word",)) for p in read.places)
-        if central and set(read.values) == {"diameter"} and not read.screw:
-            value, said = read.values["diameter"]
-        elif central and not read.values and read.screw and "x" not in read.screw.lower():
-            value, said = clearance_hole(read.screw).diameter, read.screw
-            draft.notes.append(f"'{read.screw} hole': an ISO 273 clearance hole for the screw, {value:g} mm")
-        else:
-            break
-        draft.params[own] = value
-        draft.role(said, value, own, f"{label(draft.kind)} {KINDS[draft.kind].param(own).description}")
-        return features[:i] + features[i + 1 :]
-    return features
+    """The feature clauses left once the part has taken those that are its own (absorbing.py)."""
+    reads = [(i, read_feature(c.head, c, r)) for i, (c, r) in enumerate(features) if c.head in ("hole", "rib")]
+    taken = set(absorbed(draft, reads))
+    return [f for i, f in enumerate(features) if i not in taken]
 
 
 def _feature(draft: Draft, clause: Clause, reading: Reading, previous: Optional[dict], texts: list) -> Optional[dict]:

@@ -328,4 +328,8 @@ def _edge(a, b) -> float:
         return 0
     if word.category != "role" or not isinstance(word.value, RoleWord) or word.value.role is None:
         return 0
+    size = a if isinstance(a, Measure) else b
+    if (size.unit == "deg") != (word.value.role in ("angle", "pressure_angle")) and size.unit != "":
+        return 1  # an angle goes with an angle's word, a length with a length's: this pair only
+        # when neither has a better partner, so "pressure angle 5 mm" is refused as a length
     return 1000 + (10 if word.value.role in _GENERIC_ROLES else 20) + after

@@ -96,6 +96,10 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b3\s?-?\s?d\b", " ", text)  # "3D printed" is not a size
     text = re.sub(r"(\d),(\d{1,2})(?=\s?(?:mm|cm|in|m\b|\"))", r"\1.\2", text)  # decimal comma: 2,5 mm
     text = re.sub(r"°\s?([cf])\b", r" celsius ", text)
+    # Boards by their product names, whose numbers are not sizes: one word each (feature_words.PLACE).
+    text = re.sub(r"\b(?:raspberry\s*pi|rpi|pi)\s*zero(?:\s*2)?(?:\s*w(?:h)?)?\b", " rpizeroboard ", text)
+    text = re.sub(r"\b(?:raspberry\s*pi|rpi|pi)\s*[34](?:\s*model)?(?:\s*b)?\+?(?=\W|$)", " rpifourboard ", text)
+    text = re.sub(r"\barduino\s*uno(?:\s*r3)?\b", " arduinounoboard ", text)
     return re.sub(r"(?<=[^\W_])-(?=[^\W_])", " ", text)  # half-inch, 12-tooth, 1-1/2, open-top
 
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, replace
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS, Role
+from .feature_words import TEXT_MARK
 from .features import DESCRIBE, Read, has, place_of, style_of
 from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading
 
 AXIAL = ("cylinder", "tube", "hex_prism", "cone", "cup", "gear")  # parts whose length runs along Z
-TEXT_MARK = "quotedtext"  # the placeholder word a quoted text becomes while the sentence is read
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Draft:
     roles: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     overall: bool = False  # the object's length is stated "in all": features at an end are inside it
+    assumed: list = field(default_factory=list)  # sizes the request left out, worked out here
 
     def role(self, said: str, value: float, path: str, role: str) -> None:
         self.roles.append(Role(said, float(value), path, role))
