@@ -107,6 +107,10 @@ def test_the_prompts_examples_pass_every_check_of_their_own_request(said, answer
     assert part_findings(grounding, inspect_in_process(PrinterProfile())(grounding.spec, None)) == []
 
 
+def test_the_examples_are_not_the_prompts_the_plugin_is_measured_on():
+    assert not {said for said, _ in prompting.EXAMPLES} & set(PROMPTS)
+
+
 def test_the_system_prompt_is_short():
     """A small machine reads it on every call: its size in tokens is measured in BENCHMARKS.md; here,
     that it stays a page (about 1,000 tokens) as the language grows."""

@@ -238,6 +238,16 @@ def test_refine_edits_the_document_and_the_change_is_measured(loop, server):
     assert "changed by the LLM ('add a 10 mm hole through the middle')" in spec.notes
 
 
+def test_a_relative_change_is_measured_as_a_difference(loop, server):
+    before = parse_prompt("a cylinder 30 mm wide and 10 mm tall")
+    script(server, {"part": {"cylinder": {"diameter": 30, "height": 20}}})
+    config = LLMConfig("openai", server.url, "fake", timeout_s=30)
+    spec = Understander(loop).refine(before, "make it 10 mm taller", config)
+    assert spec.backend == "openai" and spec.part == {"cylinder": {"diameter": 30.0, "height": 20.0}}
+    assert [r.said for r in spec.roles] == ["30 mm wide"]  # what still holds of the first request
+    assert len(server.posts(CHAT)) == 1
+
+
 def test_a_refine_that_changes_nothing_falls_back_to_the_offline_change(loop, server):
     before = parse_prompt("a 40 mm cube")
     script(server, {"part": {"cube": {"size": 40}}})
@@ -246,3 +256,22 @@ def test_a_refine_that_changes_nothing_falls_back_to_the_offline_change(loop, se
     assert "the part is the same as before: 'make it 10 mm taller' changed nothing in it" in asked(server, 2)
     assert spec.backend == "offline" and spec.part["box"]["height"] == 50.0
     assert any(n.startswith("the LLM's change was not used: after 3 rounds") for n in spec.notes)
+
+
+def test_the_command_line_designs_with_the_llm_for_its_printer(server, tmp_path):
+    """The loop measures for the printer given with --bed: a part that does not fit is a finding."""
+    import os
+    import subprocess
+    import sys
+
+    from octoprint_aiagent.cad.mesh_io import read_stl
+
+    script(server, {"part": {"box": {"length": 150, "width": 20, "height": 10}}}, {"part": {"box": {"length": 90, "width": 20, "height": 10}}})
+    stl = tmp_path / "bar.stl"
+    r = subprocess.run([sys.executable, "-m", "octoprint_aiagent", "design", "a bar 20 mm wide and 10 mm thick, as long as fits",
+                        "--backend", "openai", "--base-url", server.url, "--model", "fake", "--rounds", "2", "--bed", "100x100x100",
+                        "-o", str(stl)], capture_output=True, text=True, timeout=300, env=dict(os.environ, AIAGENT_QUIET="1"), check=False)
+    assert r.returncode == 0, r.stderr
+    spec = json.loads(r.stdout)["spec"]
+    assert "it cannot be printed: 150.0 x 20.0 x 10.0 mm does not fit" in spec["notes"][-2]
+    assert spec["part"]["box"]["length"] == 90.0 and max(read_stl(str(stl)).extents) == pytest.approx(90.0)

@@ -181,20 +181,17 @@ def ground(prompt: str, spec: DesignSpec, assumed: Sequence = (), before: Option
     be read at all."""
     request = _read(prompt)
     doc = numbers(spec.part)
-    findings: list[str] = []
+    findings: list[str] = _object(request, spec) if before is None else []
     missing: list[Missing] = []
     roles: list[Role] = []
-    if before is None:
-        findings += _object(request, spec)
-    elif before.part == spec.part and before.quantity == spec.quantity:
-        findings.append(f"the part is the same as before: '{prompt}' changed nothing in it")
+    changes = _changes(before, doc)
     taken: set = set()
     for value, role, said in _stated(request):
         found = _placed(value, role, doc, taken)
         if found is not None:
             taken.add(found.path)
             roles.append(Role(said, value, assumption_field(found.path), _describe(found)))
-        elif not _made_of_two(value, role, doc):
+        elif not _made_of_two(value, role, doc) and not any(_close(c, value) for c in changes):
             missing.append(_missing_size(value, said, role, doc))
     findings += _screws(request, spec.part, doc)
     found_counts, count_problems, hole_problem = _counts(request, spec.part, doc)
@@ -202,9 +199,23 @@ def ground(prompt: str, spec: DesignSpec, assumed: Sequence = (), before: Option
     missing += hole_problem
     findings += _texts(request, spec.part, before)
     spec, notes = _order(request, spec, before)
+    if before is not None:
+        if (spec.part, spec.quantity, spec.material) == (before.part, before.quantity, before.material):
+            findings.append(f"the part is the same as before: '{prompt}' changed nothing in it")
+        now = {assumption_field(n.path): n.value for n in doc}
+        roles = [r for r in before.roles if now.get(r.path) == r.value] + roles  # what still holds of the first request
     assumptions, more = _chosen(request, spec, doc, assumed, found_counts, before)
     grounded = replace(spec, roles=tuple(roles), assumptions=assumptions, notes=spec.notes + tuple(notes + more))
     return Grounding(validate_spec(grounded), tuple(findings), tuple(missing))
+
+
+def _changes(before: Optional[DesignSpec], doc: list[Number]) -> set:
+    """For a change to a part: by how much each number changed ("10 mm taller" is no size of the
+    part; it is the difference between its height before and now)."""
+    if before is None:
+        return set()
+    old = {n.path: n.value for n in numbers(before.part)}
+    return {abs(n.value - old[n.path]) for n in doc if n.path in old and n.value != old[n.path]}
 
 
 def ground_spec(prompt: str, spec: DesignSpec, assumed: Sequence = (), before: Optional[DesignSpec] = None) -> DesignSpec:

@@ -40,12 +40,15 @@ _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```$", re.DOTALL)
 # A G-code command: a line starting with G/M and a number, or a move with an axis word.
 _GCODE = re.compile(r"(?im)^\s*[GM]\d{1,3}\b|\b[GM]\d{1,3}\s+[XYZEFS]-?\d")
 
+# Worded unlike the prompts the plugin is measured on (tests/data), so that a model copying an
+# example does not pass for one that designs.
 EXAMPLES = (
     ("a 25 mm cube", {"part": {"cube": {"size": 25}}}),
-    ("a 40 mm cube with a 10 mm hole through the middle", {"part": {"cube": {"size": 40}, "features": [{"hole": {"diameter": 10}}]}}),
-    ("a plate 80 x 50 x 4 mm with four 4 mm holes 6 mm in from each corner",
-     {"part": {"box": {"length": 80, "width": 50, "height": 4},
-               "features": [{"hole": {"diameter": 4}, "pattern": {"corners": {"inset": 6}}}]}}),
+    ("a 30 x 20 x 8 mm block with a 6 mm hole through the middle",
+     {"part": {"box": {"length": 30, "width": 20, "height": 8}, "features": [{"hole": {"diameter": 6}}]}}),
+    ("a plate 60 x 40 x 3 mm with four 3 mm holes 5 mm in from each corner",
+     {"part": {"box": {"length": 60, "width": 40, "height": 3},
+               "features": [{"hole": {"diameter": 3}, "pattern": {"corners": {"inset": 5}}}]}}),
     ("a stand for a tablet", {"part": {"union": [{"box": {"length": 120, "width": 80, "height": 6}},
                                                  {"box": {"length": 120, "width": 6, "height": 70}, "translate": [0, 20, 6]}]},
                               "assumptions": [{"what": "base length", "value": 120}, {"what": "back height", "value": 70}]}),
