@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import statistics
 import sys
 import time
@@ -105,6 +106,7 @@ def run_case(case: dict, loop: LoopThread, config: LLMConfig, rounds: int) -> di
     row["accepted"] = accepted is not None
     row["right_after"] = accepted is not None and not row["refuse"] and right(accepted.part, case)
     row["findings"] = outcome.notes[-1] if outcome is not None and outcome.notes else row["why"]
+    row["first_findings"] = outcome.notes[0] if outcome is not None and outcome.notes else row["why"]
     if accepted is not None:
         row["gets"], row["right_gets"] = "llm", row["right_after"]
     else:
@@ -125,6 +127,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds for one prompt's whole loop")
     parser.add_argument("--only", choices=("compose", "dev"))
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop llama-server on the way out (the finally below)
     files = [f"{name}_prompts.jsonl" for name in ("compose", "dev") if args.only in (None, name)]
     cases = [(f, json.loads(line)) for f in files for line in (ROOT / "tests" / "data" / f).read_text().splitlines() if line.strip()]
 
@@ -148,8 +151,8 @@ def main() -> int:
             rows.append(row)
             yes = {True: "yes", False: "no"}
             print(f"{row['prompt'][:58]:58} valid {yes[row['valid']]:3} right {yes[row['right_before']]:3}->{yes[row['right_after']]:3} "
-                  f"rounds {row['rounds']} gets {row['gets']:7} {yes[row['right_gets']]:3} {row['seconds']:6.1f} s  {row['answer'][:60]}",
-                  flush=True)
+                  f"rounds {row['rounds']} gets {row['gets']:7} {yes[row['right_gets']]:3} {row['seconds']:6.1f} s  {row['answer'][:60]}\n"
+                  f"    first: {row['first_findings'][:300]}\n    last: {row['findings'][:300]}", flush=True)
     finally:
         loop.stop()
         if server is not None:

@@ -118,7 +118,7 @@ class Services:
                 "model": self.settings("llm", "model", default="") if backend != "offline" else "",
                 "offline_parser": True,
                 "rounds": self.llm_rounds(),
-                "confirm_assumptions": bool(self.settings("confirm_assumptions", default=True)),
+                "confirm_assumptions": self.confirm_assumptions(),
             },
             "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.runner.pipeline.config.slicer},
             "materials": {name: material_preset(name, overrides).to_dict() for name in MATERIALS},
@@ -163,6 +163,9 @@ class Services:
 
     def llm_rounds(self) -> int:
         return int(self.settings("llm", "rounds", default=3))
+
+    def confirm_assumptions(self) -> bool:
+        return bool(self.settings("confirm_assumptions", default=True))
 
     def understand(self, prompt: str, ctx: StageContext):
         try:
@@ -239,7 +242,7 @@ class OctoPrintJobHost:
         return bool(self.services.settings("print_without_asking", default=False))
 
     def confirm_assumptions(self) -> bool:
-        return bool(self.services.settings("confirm_assumptions", default=True))
+        return self.services.confirm_assumptions()
 
     def publish(self, job: Job) -> None:
         plugin = self.services.plugin

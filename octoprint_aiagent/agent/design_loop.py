@@ -128,10 +128,10 @@ def part_findings(grounding: Grounding, inspection: dict) -> list[str]:
     measured = inspection["measurement"]
     holes = measured["holes"]
     lengths = list(measured["extents"]) + [h["diameter"] for h in holes]
-    seen = f"the part measures {_size(measured['extents'])} mm"
-    if holes:
-        seen += " with holes of " + ", ".join(f"{h['diameter']:.1f}" for h in holes) + " mm"
-    out = [f"{m.message}; {seen}" for m in grounding.missing if not m.seen(lengths, len(holes))]
+    out = [m.message for m in grounding.missing if not m.seen(lengths, len(holes))]
+    if out:  # what the part is, once, so that the model sees what it made
+        out.append(f"the part measures {_size(measured['extents'])} mm"
+                   + (" with holes of " + ", ".join(f"{h['diameter']:.1f}" for h in holes) + " mm" if holes else ""))
     if measured["bodies"] > 1:
         out += inspection["loose"] or [f"the part is {measured['bodies']} separate pieces that do not touch; join them"]
     out += [f"it cannot be printed: {c['message']}" for c in inspection["report"]["checks"] if c["level"] == "error"]

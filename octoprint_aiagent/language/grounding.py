@@ -15,7 +15,7 @@ document to it:
    made of two (a shaft and its flange, "60 mm long in all"). A stated screw size ("M3") must be
    a thread of the document, or a hole a little wider than the screw.
 3. **Counts**: stated counts of features must match the document's (a pattern of 4 is 4 holes),
-   teeth must match; "a hole" needs at least one.
+   teeth must match; "a hole" (and "another") is one, "holes" at least two.
 4. **Texts** on the part must be texts of the request; a size the model invented is kept and
    listed as an assumption (with the model's own word for it, when it gave one); the material is
    the request's, never the model's; the quantity is the request's, else 1.
