@@ -34,18 +34,8 @@ _NAMED = re.compile(r"\b(?:the name|the word|the words|the text|the letters|init
 def parse_prompt(prompt: str) -> DesignSpec:
     """Understand a request offline. Raises AgentError(stage "understanding", reason "invalid")."""
     text = clean_request(prompt)
-    marked, texts = mark_texts(text)
-    marked, runs = mark_points(marked)
-    title, rest = split(redraw(items_of(marked)))
-    draft = Draft()
-    clauses, moves = split_moves(clauses_of(rest))
-    named = title and head_of(title)[0] == "object"
-    if title and (has_sizes(title) or (named and not any(c.head == "object" for c in clauses))):
-        clauses = _with_title(title, clauses)
-    elif title:
-        draft.notes.append(f"'{_words(title)}' is the part's name; what follows says what it is")
-    clauses = _attached(clauses)
-    readings = [read_items(c.items) for c in clauses]
+    clauses, readings, texts, notes, moves, runs = read_clauses(text)
+    draft = Draft(notes=notes)
     base = next((i for i, c in enumerate(clauses) if c.head == "object"), None)
     if base is None:
         what = next((c.head for c in clauses if c.head), None)
@@ -93,6 +83,24 @@ def parse_prompt(prompt: str) -> DesignSpec:
         notes=tuple(n for r in readings for n in r.notes) + tuple(draft.notes),
     )
     return validate_spec(spec)
+
+
+def read_clauses(text: str) -> tuple[list[Clause], list[Reading], list[str], list[str], list[Clause], list]:
+    """A cleaned request as clauses, each read: (clauses, their readings, the texts to put on the
+    part, notes, the clauses that move the part, the runs of points). Grounding reads an LLM's
+    request the same way (grounding.py)."""
+    marked, texts = mark_texts(text)
+    marked, runs = mark_points(marked)
+    title, rest = split(redraw(items_of(marked)))
+    notes = []
+    clauses, moves = split_moves(clauses_of(rest))
+    named = title and head_of(title)[0] == "object"
+    if title and (has_sizes(title) or (named and not any(c.head == "object" for c in clauses))):
+        clauses = _with_title(title, clauses)
+    elif title:
+        notes.append(f"'{_words(title)}' is the part's name; what follows says what it is")
+    clauses = _attached(clauses)
+    return clauses, [read_items(c.items) for c in clauses], texts, notes, moves, runs
 
 
 def _every_point_run_used(base: Clause, moves: list[Clause], runs: list) -> None:
