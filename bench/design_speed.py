@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from octoprint_aiagent.cad.build import build_part  # noqa: E402
 from octoprint_aiagent.cad.printability import prepare_for_print  # noqa: E402
-from octoprint_aiagent.cad.shapes import build_part  # noqa: E402
 from octoprint_aiagent.model.printer import PrinterProfile  # noqa: E402
 from tests.conftest import dev_prompts  # noqa: E402
 from tests.test_cad_shapes import dev_spec  # noqa: E402
