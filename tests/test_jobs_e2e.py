@@ -6,11 +6,12 @@ import signal
 
 import pytest
 
-from .octoprint_server import OctoPrintServer, octoprint_major
+from .octoprint_server import OctoPrintServer, mapped_files, octoprint_major
 
 pytestmark = pytest.mark.octoprint
 
 JOBS = "/plugin/aiagent/jobs"
+STATUS = "/plugin/aiagent/status"
 
 
 @pytest.fixture
@@ -168,6 +169,41 @@ def test_job_list_download_and_delete(printer_idle):
     assert r.status == 200
     assert octoprint.get(f"{JOBS}/{job['id']}").status == 404
     assert not {ready["files"]["stl"], ready["files"]["gcode"]} & stored_files(octoprint)
+
+
+def manifold3d_mapped(pid: int) -> bool:
+    return any(name.startswith("manifold3d") for name in mapped_files(pid))
+
+
+def test_designing_runs_outside_octoprints_process(printer_idle):
+    octoprint = printer_idle
+    job = submit(octoprint, prompt="a 12 tooth gear, 30mm outer diameter, 5mm thick")
+    ready = octoprint.wait_for_job(job["id"], ("ready", "failed"))
+    assert ready["state"] == "ready", ready
+    # manifold3d built the gear in the design worker, which stays up for the next job; OctoPrint's
+    # own process (it feeds the printer) never loaded it, after this job or any earlier one.
+    workers = octoprint.design_worker_pids()
+    assert workers and any(manifold3d_mapped(pid) for pid in workers)
+    assert not manifold3d_mapped(octoprint.process.pid)
+
+
+def test_status_reports_a_job_history_that_cannot_be_saved_then_recovers(printer_idle):
+    octoprint = printer_idle
+    before = octoprint.get(STATUS)
+    assert before.status == 200 and before.json()["jobs_problem"] is None
+    with octoprint.job_history_unwritable():
+        # A job is taken only once it is saved: this one cannot be, so it is refused, with why.
+        refused = octoprint.post(JOBS, {"prompt": "a 10 mm cube"})
+        assert refused.status == 503 and "job history cannot be saved" in refused.json()["error"], refused.body
+        # The tab's poll with the ETag of the answer it had gets the new answer, not a 304.
+        polled = octoprint.get(STATUS, headers={"If-None-Match": before.headers["ETag"]})
+        assert polled.status == 200, polled.status
+        problem = polled.json()["jobs_problem"]
+        assert problem and problem in refused.json()["error"]
+    # The writer retries (at most 10 s apart); then the history is written and jobs are taken again.
+    octoprint.wait_for(lambda: octoprint.get(STATUS).json()["jobs_problem"] is None, 60, "the history to be saved again")
+    job = submit(octoprint, prompt="a 10 mm cube")
+    assert octoprint.wait_for_job(job["id"], ("ready", "failed"))["state"] == "ready"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
