@@ -31,7 +31,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.octoprint_server import OctoPrintServer  # noqa: E402
+from tests.octoprint_server import OctoPrintServer, mapped_files  # noqa: E402
 
 PROMPTS = (
     "a 20mm calibration cube",
@@ -40,8 +40,8 @@ PROMPTS = (
     "a 12 tooth gear, 30mm outer diameter, 5mm thick",
     "a box 50 x 30 x 10 mm",
 )
-# Shared objects of the libraries designing uses, as they appear in /proc/PID/maps.
-DESIGN_LIBRARIES = re.compile(r"/(manifold3d[^/]*\.so|_multiarray_umath[^/]*\.so|[^/]*embree[^/]*\.so)[^/]*$")
+# Shared objects of the libraries designing uses, as named in /proc/PID/maps.
+DESIGN_LIBRARIES = re.compile(r"^(manifold3d[^/]*\.so|_multiarray_umath[^/]*\.so|[^/]*embree[^/]*\.so)")
 METRIC_REQUESTS = (
     "/plugin/aiagent/status",
     "/plugin/aiagent/performance/metrics",
@@ -57,13 +57,7 @@ def rss_mb(server: OctoPrintServer, settle_s: float = 3.0) -> float:
 
 def design_libraries_mapped(pid: int) -> list:
     """File names of designing's native libraries mapped into process ``pid``."""
-    with open(f"/proc/{pid}/maps") as maps:
-        return sorted({m.group(1) for m in map(DESIGN_LIBRARIES.search, maps.read().splitlines()) if m})
-
-
-def design_worker_pids(server: OctoPrintServer) -> list:
-    children = psutil.Process(server.process.pid).children(recursive=True)
-    return [c.pid for c in children if "octoprint_aiagent.agent.design_worker" in " ".join(c.cmdline())]
+    return sorted({m.group(1) for m in map(DESIGN_LIBRARIES.match, mapped_files(pid)) if m})
 
 
 def run_jobs(server: OctoPrintServer, n: int, outstanding: int = 2) -> int:
@@ -130,7 +124,7 @@ def main() -> int:
             random_paths += metric_requests(server, args.requests)
             reading(f"cycle {cycle}: after {args.requests} requests")
         routes = len(server.get("/plugin/aiagent/performance/metrics").json()["http"]["routes"])
-        workers = {pid: design_libraries_mapped(pid) for pid in design_worker_pids(server)}
+        workers = {pid: design_libraries_mapped(pid) for pid in server.design_worker_pids()}
         worker_mb = sum(psutil.Process(pid).memory_info().rss for pid in workers) / 2**20
     finally:
         server.stop()

@@ -171,20 +171,24 @@ def test_job_list_download_and_delete(printer_idle):
     assert not {ready["files"]["stl"], ready["files"]["gcode"]} & stored_files(octoprint)
 
 
-def manifold3d_mapped(pid: int) -> bool:
-    return any(name.startswith("manifold3d") for name in mapped_files(pid))
+def design_libraries(pid: int) -> set:
+    """Which of designing's native libraries (manifold3d, numpy) process ``pid`` has mapped."""
+    names = mapped_files(pid)
+    return {lib for lib, prefix in (("manifold3d", "manifold3d"), ("numpy", "_multiarray_umath")) if any(n.startswith(prefix) for n in names)}
 
 
 def test_designing_runs_outside_octoprints_process(printer_idle):
     octoprint = printer_idle
-    job = submit(octoprint, prompt="a 12 tooth gear, 30mm outer diameter, 5mm thick")
+    # Understood in OctoPrint's process (turned and moved: the parser's placement arithmetic),
+    # built in the design worker.
+    job = submit(octoprint, prompt="a 12 tooth gear, 30mm outer diameter, 5mm thick, rotated 90 degrees about X")
     ready = octoprint.wait_for_job(job["id"], ("ready", "failed"))
     assert ready["state"] == "ready", ready
-    # manifold3d built the gear in the design worker, which stays up for the next job; OctoPrint's
-    # own process (it feeds the printer) never loaded it, after this job or any earlier one.
+    # manifold3d and numpy built the gear in the design worker, which stays up for the next job;
+    # OctoPrint's own process (it feeds the printer) never loaded them, after this job or any earlier one.
     workers = octoprint.design_worker_pids()
-    assert workers and any(manifold3d_mapped(pid) for pid in workers)
-    assert not manifold3d_mapped(octoprint.process.pid)
+    assert workers and any(design_libraries(pid) == {"manifold3d", "numpy"} for pid in workers)
+    assert design_libraries(octoprint.process.pid) == set()
 
 
 def test_status_reports_a_job_history_that_cannot_be_saved_then_recovers(printer_idle):
