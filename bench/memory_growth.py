@@ -3,19 +3,24 @@
     python bench/memory_growth.py [--jobs 50] [--requests 500] [--cycles 2]
 
 Starts one OctoPrint (this interpreter's, with the plugin and the Virtual Printer) and reads the
-resident memory of the OctoPrint process itself (slicers run as child processes and come and go):
+resident memory of the OctoPrint process itself (the design worker, the slicers and the G-code
+check run as child processes: their memory is not OctoPrint's):
   idle          after start-up and a quiet wait
-  warmed up     after a warm-up of a few jobs and requests: first use imports trimesh, numpy,
-                manifold3d and fills caches, which is a one-time cost, not growth
+  warmed up     after a warm-up of a few jobs and requests, which fill caches once
 then, ``--cycles`` times: after ``--jobs`` jobs (built-in slicer) and after ``--requests``
 metric-heavy requests (status, JSON metrics, Prometheus text, 404s on random paths: each a new
 path, which must not become a new metric series). Bounded buffers mean no growth after warm-up:
 the last line is the growth per cycle in MB and the ratio final / warmed up (target about 1.0).
+
+With each reading it lists the native libraries of designing (manifold3d, numpy, embree) that
+OctoPrint's process has mapped (``/proc/PID/maps``): designing runs in the design worker, so the
+list must stay empty; the bench fails if it does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 import tempfile
@@ -26,7 +31,7 @@ from pathlib import Path
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.octoprint_server import OctoPrintServer  # noqa: E402
+from tests.octoprint_server import OctoPrintServer, mapped_files  # noqa: E402
 
 PROMPTS = (
     "a 20mm calibration cube",
@@ -35,6 +40,8 @@ PROMPTS = (
     "a 12 tooth gear, 30mm outer diameter, 5mm thick",
     "a box 50 x 30 x 10 mm",
 )
+# Shared objects of the libraries designing uses, as named in /proc/PID/maps.
+DESIGN_LIBRARIES = re.compile(r"^(manifold3d[^/]*\.so|_multiarray_umath[^/]*\.so|[^/]*embree[^/]*\.so)")
 METRIC_REQUESTS = (
     "/plugin/aiagent/status",
     "/plugin/aiagent/performance/metrics",
@@ -46,6 +53,11 @@ METRIC_REQUESTS = (
 def rss_mb(server: OctoPrintServer, settle_s: float = 3.0) -> float:
     time.sleep(settle_s)  # let the job store's writer and OctoPrint's file analysis finish
     return psutil.Process(server.process.pid).memory_info().rss / 2**20
+
+
+def design_libraries_mapped(pid: int) -> list:
+    """File names of designing's native libraries mapped into process ``pid``."""
+    return sorted({m.group(1) for m in map(DESIGN_LIBRARIES.match, mapped_files(pid)) if m})
 
 
 def run_jobs(server: OctoPrintServer, n: int, outstanding: int = 2) -> int:
@@ -93,20 +105,27 @@ def main() -> int:
     print("$", shlex.join([sys.executable] + sys.argv))
 
     server = OctoPrintServer.create(Path(tempfile.mkdtemp(prefix="aiagent-bench-memory-"))).start()
-    rows, random_paths = [], 0
+    rows, random_paths, mapped = [], 0, {}
+
+    def reading(name: str, settle_s: float = 3.0) -> None:
+        rows.append((name, rss_mb(server, settle_s)))
+        mapped[name] = design_libraries_mapped(server.process.pid)
+
     try:
         server.connect_virtual_printer()
         server.set_plugin_settings(slicer="builtin", max_jobs_per_minute=10000, max_queued_jobs=100)
-        rows.append(("idle", rss_mb(server, args.idle)))
+        reading("idle", args.idle)
         run_jobs(server, args.warmup_jobs)
         random_paths += metric_requests(server, args.requests)
-        rows.append(("warmed up", rss_mb(server)))
+        reading("warmed up")
         for cycle in range(1, args.cycles + 1):
             run_jobs(server, args.jobs)
-            rows.append((f"cycle {cycle}: after {args.jobs} jobs", rss_mb(server)))
+            reading(f"cycle {cycle}: after {args.jobs} jobs")
             random_paths += metric_requests(server, args.requests)
-            rows.append((f"cycle {cycle}: after {args.requests} requests", rss_mb(server)))
+            reading(f"cycle {cycle}: after {args.requests} requests")
         routes = len(server.get("/plugin/aiagent/performance/metrics").json()["http"]["routes"])
+        workers = {pid: design_libraries_mapped(pid) for pid in server.design_worker_pids()}
+        worker_mb = sum(psutil.Process(pid).memory_info().rss for pid in workers) / 2**20
     finally:
         server.stop()
 
@@ -114,9 +133,11 @@ def main() -> int:
 
     print(f"OctoPrint {__version__}; RSS of the OctoPrint process; warm-up {args.warmup_jobs} jobs + {args.requests} requests")
     warm = rows[1][1]
-    print(f"{'':36}{'RSS MB':>10}{'vs warmed up':>14}")
+    print(f"{'':36}{'RSS MB':>10}{'vs warmed up':>14}{'vs idle':>10}   design libraries mapped in OctoPrint")
     for name, mb in rows:
-        print(f"{name:<36}{mb:>10.1f}{mb - warm:>+14.1f}")
+        print(f"{name:<36}{mb:>10.1f}{mb - warm:>+14.1f}{mb / rows[0][1]:>10.3f}   {', '.join(mapped[name]) or 'none'}")
+    print(f"design worker processes at the end: {len(workers)}, {worker_mb:.1f} MB resident, mapping "
+          f"{', '.join(sorted({lib for libs in workers.values() for lib in libs})) or 'none'}")
     final = rows[-1][1]
     per_cycle = (final - warm) / args.cycles
     job_mb = [rows[i][1] - rows[i - 1][1] for i in range(2, len(rows), 2)]
@@ -127,6 +148,10 @@ def main() -> int:
     print(f"growth after warm-up: {final - warm:+.1f} MB in {args.cycles} cycles ({per_cycle:+.1f} MB per cycle of "
           f"{args.jobs} jobs + {args.requests} requests); ratio final / warmed up {final / warm:.3f}; "
           f"ratio final / idle {final / rows[0][1]:.3f}")
+    in_octoprint = sorted({lib for libs in mapped.values() for lib in libs})
+    if in_octoprint:
+        print(f"FAIL: OctoPrint's own process mapped {', '.join(in_octoprint)}: designing ran in it")
+        return 1
     return 0
 
 

@@ -8,7 +8,10 @@ server and while the plugin designs and slices parts in a loop through its REST 
 prompts, the slicer setting switched between "builtin" and "prusaslicer" every few jobs, two jobs
 always outstanding so the worker never waits). The print duration is OctoPrint's own, from PrintStarted
 to PrintDone (the ``printTime`` of the file's print history). Prints medians and the ratio
-loaded / idle (target <= 1.05).
+loaded / idle (target <= 1.05). Beside each print: the CPU time OctoPrint's own process spent
+(psutil, all its threads; its children, the design worker and the slicers, are not counted), which
+says how much of the plugin's work still runs where the printer is fed, and the machine's load
+average, which says how much the neighbours took.
 
 How the Virtual Printer keeps time (octoprint/plugins/virtual_printer/virtual.py): a move goes
 into a 4-move command buffer and is acknowledged at once; a buffer thread then sleeps for a tenth
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import statistics
 import sys
@@ -33,6 +37,8 @@ import time
 import urllib.request
 import uuid
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.octoprint_server import OctoPrintServer  # noqa: E402
@@ -82,25 +88,28 @@ def upload(server: OctoPrintServer, name: str, text: str) -> None:
             raise RuntimeError(f"upload answered {r.status}: {r.read()[:500]!r}")
 
 
-def print_once(server: OctoPrintServer, name: str, speed_factor: int, timeout_s: float) -> tuple[float, float]:
-    """Prints ``name`` to the end; returns (OctoPrint's print time, wall time seen by polling)."""
+def print_once(server: OctoPrintServer, name: str, speed_factor: int, timeout_s: float) -> tuple[float, float, float]:
+    """Prints ``name`` to the end; returns (OctoPrint's print time, wall time seen by polling, CPU
+    seconds of OctoPrint's process meanwhile)."""
+    octoprint = psutil.Process(server.process.pid)
+    cpu = lambda: sum(octoprint.cpu_times()[:2])  # noqa: E731  (user + system, all threads)
     flags = lambda: server.printer_state().get("flags", {})  # noqa: E731
     r = server.post("/api/printer/command", {"commands": [f"M220 S{speed_factor}"]})
     assert r.status == 204, (r.status, r.body)
     before = server.get(f"/api/files/local/{name}").json().get("prints", {}).get("success", 0)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), cpu()
     r = server.post(f"/api/files/local/{name}", {"command": "select", "print": True})
     assert r.status == 204, (r.status, r.body)
     server.wait_for(lambda: flags().get("printing") or not flags().get("ready"), 30, "print to start")
     server.wait_for(lambda: not flags().get("printing") and flags().get("operational"), timeout_s, "print to finish", interval=0.5)
-    wall = time.monotonic() - started
+    wall, cpu_s = time.monotonic() - started, cpu() - cpu_started
 
     def recorded():
         prints = server.get(f"/api/files/local/{name}").json().get("prints", {})
         return prints if prints.get("success", 0) > before else None
 
     prints = server.wait_for(recorded, 30, "the print in the file's history")
-    return float(prints["last"]["printTime"]), wall
+    return float(prints["last"]["printTime"]), wall, cpu_s
 
 
 class JobLoad:
@@ -191,7 +200,9 @@ def main() -> int:
                     with JobLoad(server) as load:
                         results[mode].append(print_once(server, GCODE_NAME, args.speed_factor, timeout))
                     loads.append(load)
-                print(f"round {round_no + 1} {mode:<6} print time {results[mode][-1][0]:7.2f} s (wall {results[mode][-1][1]:.2f} s)", flush=True)
+                print_s, wall, cpu_s = results[mode][-1]
+                print(f"round {round_no + 1} {mode:<6} print time {print_s:7.2f} s (wall {wall:.2f} s), OctoPrint CPU {cpu_s:6.2f} s, "
+                      f"load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)", flush=True)
     finally:
         server.stop()
 
@@ -200,17 +211,19 @@ def main() -> int:
     jobs = {k: sum(load.finished[k] for load in loads) for k in ("ready", "failed", "cancelled")}
     slicers = {s: sum(load.by_slicer[s] for load in loads) for s in SLICERS}
     print(f"OctoPrint {__version__}; {args.rounds} idle and {args.rounds} loaded prints, alternating")
-    loaded_s = sum(t for t, _ in results["loaded"])
+    loaded_s = sum(t for t, _, _ in results["loaded"])
     print(f"jobs during the loaded prints: {json.dumps(jobs)}, sliced by {json.dumps(slicers)}; "
           f"{sum(jobs.values()) / loaded_s * 60:.0f} jobs per minute of printing")
     for load in loads:
         for error in load.errors[:3]:
             print(f"  job error: {error}")
-    idle = statistics.median(t for t, _ in results["idle"])
-    loaded = statistics.median(t for t, _ in results["loaded"])
-    print(f"{'':8}{'print time s (median)':>24}   per round")
+    idle = statistics.median(t for t, _, _ in results["idle"])
+    loaded = statistics.median(t for t, _, _ in results["loaded"])
+    cpu = {mode: statistics.median(c for _, _, c in results[mode]) for mode in results}
+    print(f"{'':8}{'print time s (median)':>24}{'OctoPrint CPU s':>18}   print times per round")
     for mode, median in (("idle", idle), ("loaded", loaded)):
-        print(f"{mode:<8}{median:>24.2f}   {' '.join(f'{t:.2f}' for t, _ in results[mode])}")
+        print(f"{mode:<8}{median:>24.2f}{cpu[mode]:>18.2f}   {' '.join(f'{t:.2f}' for t, _, _ in results[mode])}")
+    print(f"OctoPrint's CPU during a print, loaded / idle: {cpu['loaded'] / cpu['idle']:.3f}")
     ratio = loaded / idle
     print(f"ratio loaded / idle: {ratio:.3f} ({'meets' if ratio <= TARGET_RATIO else 'MISSES'} the <= {TARGET_RATIO} target)")
     return 0 if not any(load.errors for load in loads) else 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
+import time
 import zlib
 from dataclasses import asdict, dataclass, field, replace
 from typing import Optional
@@ -23,6 +25,13 @@ from .printer_adapter import PrinterAdapter
 # Events after which the printer profile /status reports may differ (a profile edited, another
 # one selected by connecting).
 PROFILE_EVENTS = ("PrinterProfileModified", "PrinterProfileAdded", "PrinterProfileDeleted", "Connected")
+# Events after which the printer's state may differ: /status reads it again on the next request.
+PRINTER_EVENTS = (
+    "PrinterStateChanged", "Connected", "Disconnected", "Error", "FileSelected", "FileDeselected",
+    "PrintStarted", "PrintPaused", "PrintResumed", "PrintDone", "PrintFailed", "PrintCancelled",
+)  # fmt: skip
+# ... and at the latest after this long, should an event not say so.
+PRINTER_STATE_MAX_AGE_S = 1.0
 
 
 @dataclass
@@ -36,8 +45,11 @@ class Services:
     runner: Optional[JobRunner] = None
     _understander: object = None
     _llm_loop: object = None
-    _status_json: bytes = b"{}"
-    _status_version: int = 0
+    _status_json: bytes = b"{}"  # the settled part of /status, serialised by refresh_status()
+    _printer_json: bytes = b"null"  # the printer's state, serialised by _read_printer()
+    _printer_read_at: float = -math.inf  # time.monotonic() of that reading; -inf: read again
+    _printer_events: int = 0  # printer events seen: one during a reading makes it stale at once
+    _status_answer: tuple = (None, b"", "")  # ((settled, printer, jobs problem), body, ETag)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -128,7 +140,6 @@ class Services:
         }
         with self._lock:
             self._status_json = json.dumps(settled, separators=(",", ":")).encode()
-            self._status_version += 1
 
     def llm_config(self):
         """The configured LLM, or None for the offline parser."""
@@ -197,13 +208,29 @@ class Services:
     # -- what the routes show ----------------------------------------------------------------
 
     def status(self) -> tuple[bytes, str]:
-        """The /status answer as JSON bytes, and its ETag. Only the live part (the printer's state
-        and the job history's health) is read per request; it is small."""
-        live = {"printer": self.printer.state().to_dict(), "jobs_problem": self.runner.store.problem}
-        live_json = json.dumps(live, separators=(",", ":")).encode()
-        settled, version = self._status_json, self._status_version
-        body = settled[:-1] + b"," + live_json[1:]
-        return body, f'"{version}-{zlib.crc32(live_json):08x}"'
+        """The /status answer as JSON bytes, and its ETag (a checksum of those bytes).
+
+        Built only when one of its parts changed: the settled part (settings, printer profile:
+        refresh_status), the printer's state (read again after a printer event, and at least
+        every PRINTER_STATE_MAX_AGE_S) or the job history's health. A poll of an unchanged
+        answer reads two attributes and the clock; OctoPrint's printer is not asked per request.
+        """
+        if time.monotonic() - self._printer_read_at > PRINTER_STATE_MAX_AGE_S:
+            self._read_printer()
+        parts = (self._status_json, self._printer_json, self.runner.store.problem)
+        answer = self._status_answer
+        if answer[0] != parts:
+            settled, printer, problem = parts
+            body = b"%s,\"printer\":%s,\"jobs_problem\":%s}" % (settled[:-1], printer, json.dumps(problem).encode())
+            # Request threads may race to build it; they build the same bytes.
+            answer = self._status_answer = (parts, body, f'"{zlib.crc32(body):08x}"')
+        return answer[1], answer[2]
+
+    def _read_printer(self) -> None:
+        read_at, events = time.monotonic(), self._printer_events
+        self._printer_json = json.dumps(self.printer.state().to_dict(), separators=(",", ":")).encode()
+        if events == self._printer_events:  # else an event came while reading: read again next time
+            self._printer_read_at = read_at
 
     def metrics_snapshot(self, since: Optional[float] = None) -> dict:
         return self.metrics.snapshot(since=since)
@@ -213,8 +240,11 @@ class Services:
     def on_octoprint_event(self, event: str, payload: dict) -> None:
         if event in ("PrintStarted", "PrintDone", "PrintFailed", "PrintCancelled"):
             self.runner.on_print_event(event, payload.get("path"), payload.get("reason", ""))
-        elif event in PROFILE_EVENTS:
+        if event in PROFILE_EVENTS:
             self.refresh_status()
+        if event in PRINTER_EVENTS:
+            self._printer_events += 1
+            self._printer_read_at = -math.inf
 
 
 @dataclass

@@ -7,6 +7,7 @@ plugin installed there, exactly as a user runs it; or the OctoPrint of another P
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import http.cookiejar
 import json
@@ -37,6 +38,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def mapped_files(pid: int) -> set:
+    """The names of the files process ``pid`` has mapped (its shared libraries among them)."""
+    with open(f"/proc/{pid}/maps") as maps:
+        return {Path(line.split(None, 5)[5]).name for line in maps.read().splitlines() if len(line.split(None, 5)) == 6}
 
 
 def octoprint_major() -> int:
@@ -171,6 +178,28 @@ class OctoPrintServer:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
+
+    def design_worker_pids(self) -> list:
+        """The plugin's design worker processes, children of this OctoPrint."""
+        import psutil
+
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        return [c.pid for c in children if "octoprint_aiagent.agent.design_worker" in " ".join(c.cmdline())]
+
+    @contextlib.contextmanager
+    def job_history_unwritable(self):
+        """While inside, the plugin's job history cannot be written: its SQLite file is moved
+        aside and a folder takes its name, which SQLite cannot open, as root too (a read-only
+        folder stops only other users). The file is put back on the way out."""
+        db = self.basedir / "data" / "aiagent" / "jobs.sqlite3"
+        aside = db.with_name(db.name + ".aside")
+        db.rename(aside)
+        db.mkdir()
+        try:
+            yield
+        finally:
+            db.rmdir()
+            aside.rename(db)
 
     def log_tail(self, lines: int = 60) -> str:
         if not self.log_path or not self.log_path.exists():

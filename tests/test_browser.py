@@ -285,6 +285,21 @@ def test_performance_view_draws_charts(page):
     assert re.search(r"\d+ MB", figures), figures
 
 
+def test_a_job_history_that_cannot_be_saved_is_shown_until_it_can(page, octoprint):
+    status = "/plugin/aiagent/status"
+    alert = page.locator("[data-test-id=aiagent-jobs-problem]")
+    assert not alert.is_visible()
+    # While the tab is on screen it polls /status with the ETag of its last answer: unchanged, a 304.
+    with page.expect_response(lambda r: status in r.url and r.status == 304, timeout=30_000) as poll:
+        pass
+    assert poll.value.request.headers.get("if-none-match") == poll.value.headers.get("etag")
+    with octoprint.job_history_unwritable():
+        assert octoprint.post("/plugin/aiagent/jobs", {"prompt": "a 10 mm cube"}).status == 503  # it cannot be saved
+        alert.wait_for(state="visible", timeout=30_000)  # at the tab's next poll
+        assert "job history cannot be saved" in alert.inner_text()
+    alert.wait_for(state="hidden", timeout=60_000)  # saved again, and polled
+
+
 def wait_ready(page, job_id: str) -> None:
     page.wait_for_selector(f"[data-test-id=aiagent-job][data-job-id='{job_id}']")
     page.wait_for_selector("[data-test-id=aiagent-stage-slicing][data-status=done]", timeout=120_000)

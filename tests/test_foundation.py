@@ -30,6 +30,25 @@ def test_status_with_api_key(octoprint):
     assert status["printer_profile"]["bed_x"] > 0
 
 
+def test_status_answers_its_etag_with_304_until_the_printer_changes(octoprint):
+    first = octoprint.get("/plugin/aiagent/status")
+    etag = first.headers["ETag"]
+    again = octoprint.get("/plugin/aiagent/status", headers={"If-None-Match": etag})
+    assert again.status == 304 and again.body == b"" and again.headers["ETag"] == etag
+    octoprint.disconnect_printer()
+    try:
+        # The disconnection event makes the plugin read the printer again on the next request.
+        def changed():
+            r = octoprint.get("/plugin/aiagent/status", headers={"If-None-Match": etag})
+            return r if r.status == 200 else None
+
+        r = octoprint.wait_for(changed, 5, "a new /status answer")
+        assert r.headers["ETag"] != etag and r.json()["printer"]["connected"] is False
+    finally:
+        octoprint.connect_virtual_printer()
+    octoprint.wait_for(lambda: octoprint.get("/plugin/aiagent/status").json()["printer"]["operational"], 5, "/status to see the printer back")
+
+
 def test_status_refused_without_key(octoprint):
     r = octoprint.get("/plugin/aiagent/status", user=None)
     assert r.status == 403

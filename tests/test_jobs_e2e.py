@@ -6,11 +6,12 @@ import signal
 
 import pytest
 
-from .octoprint_server import OctoPrintServer, octoprint_major
+from .octoprint_server import OctoPrintServer, mapped_files, octoprint_major
 
 pytestmark = pytest.mark.octoprint
 
 JOBS = "/plugin/aiagent/jobs"
+STATUS = "/plugin/aiagent/status"
 
 
 @pytest.fixture
@@ -169,6 +170,45 @@ def test_job_list_download_and_delete(printer_idle):
     assert r.status == 200
     assert octoprint.get(f"{JOBS}/{job['id']}").status == 404
     assert not {ready["files"]["stl"], ready["files"]["gcode"]} & stored_files(octoprint)
+
+
+def design_libraries(pid: int) -> set:
+    """Which of designing's native libraries (manifold3d, numpy) process ``pid`` has mapped."""
+    names = mapped_files(pid)
+    return {lib for lib, prefix in (("manifold3d", "manifold3d"), ("numpy", "_multiarray_umath")) if any(n.startswith(prefix) for n in names)}
+
+
+def test_designing_runs_outside_octoprints_process(printer_idle):
+    octoprint = printer_idle
+    # Understood in OctoPrint's process (turned and moved: the parser's placement arithmetic),
+    # built in the design worker.
+    job = submit(octoprint, prompt="a 12 tooth gear, 30mm outer diameter, 5mm thick, rotated 90 degrees about X")
+    ready = octoprint.wait_for_job(job["id"], ("ready", "failed"))
+    assert ready["state"] == "ready", ready
+    # manifold3d and numpy built the gear in the design worker, which stays up for the next job;
+    # OctoPrint's own process (it feeds the printer) never loaded them, after this job or any earlier one.
+    workers = octoprint.design_worker_pids()
+    assert workers and any(design_libraries(pid) == {"manifold3d", "numpy"} for pid in workers)
+    assert design_libraries(octoprint.process.pid) == set()
+
+
+def test_status_reports_a_job_history_that_cannot_be_saved_then_recovers(printer_idle):
+    octoprint = printer_idle
+    before = octoprint.get(STATUS)
+    assert before.status == 200 and before.json()["jobs_problem"] is None
+    with octoprint.job_history_unwritable():
+        # A job is taken only once it is saved: this one cannot be, so it is refused, with why.
+        refused = octoprint.post(JOBS, {"prompt": "a 10 mm cube"})
+        assert refused.status == 503 and "job history cannot be saved" in refused.json()["error"], refused.body
+        # The tab's poll with the ETag of the answer it had gets the new answer, not a 304.
+        polled = octoprint.get(STATUS, headers={"If-None-Match": before.headers["ETag"]})
+        assert polled.status == 200, polled.status
+        problem = polled.json()["jobs_problem"]
+        assert problem and problem in refused.json()["error"]
+    # The writer retries (at most 10 s apart); then the history is written and jobs are taken again.
+    octoprint.wait_for(lambda: octoprint.get(STATUS).json()["jobs_problem"] is None, 60, "the history to be saved again")
+    job = submit(octoprint, prompt="a 10 mm cube")
+    assert octoprint.wait_for_job(job["id"], ("ready", "failed"))["state"] == "ready"
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])

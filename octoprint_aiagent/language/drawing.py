@@ -18,8 +18,6 @@ import math
 import re
 from typing import Optional
 
-import numpy as np
-
 from ..model.errors import AgentError
 from .clauses import Clause, head_of
 from .reading import STAGE, Reading
@@ -230,7 +228,7 @@ def _axis(item) -> Optional[str]:
 def part_placement(moves: list[Clause], runs: list) -> tuple[dict, list, list]:
     """The root's rotate/translate from the moving clauses: (placement, roles, notes). Turns are
     applied in the order said and kept as the equivalent turn about X, then Y, then Z."""
-    turn, shift = np.eye(3), np.zeros(3)
+    turn, shift = _turn("x", 0.0), [0.0, 0.0, 0.0]
     roles: list = []
     notes: list = []
     turned = shifted = False
@@ -246,14 +244,14 @@ def part_placement(moves: list[Clause], runs: list) -> tuple[dict, list, list]:
             for value, axis in _paired(values, axes, words, "turn"):
                 if value.unit not in ("deg", ""):
                     raise AgentError(STAGE, f"'{value.text}' is a length; a turn is an angle", hint="e.g. 'rotate it 90 degrees about X'")
-                turn = _turn(axis, value.value) @ turn
+                turn = _product(_turn(axis, value.value), turn)
                 roles.append((value.text, value.value, "rotate", f"turn about {axis.upper()} ({PLACEMENT_ONLY})"))
                 turned = True
         elif point is not None:
             if values or len(point) != 1:
                 raise AgentError(STAGE, f"'{words}': move it by one (x, y, z) offset", hint="e.g. 'move it by (10, 0, 5)'")
             offset = (point[0] + [0.0, 0.0])[:3]
-            shift += offset
+            shift = [a + b for a, b in zip(shift, offset)]
             roles += [(point_text(point[0]), v, f"translate[{k}]", f"move along {_AXES[k].upper()} ({PLACEMENT_ONLY})")
                       for k, v in enumerate(offset)]
             shifted = True
@@ -268,7 +266,7 @@ def part_placement(moves: list[Clause], runs: list) -> tuple[dict, list, list]:
     out: dict = {}
     if turned:
         out["rotate"] = _xyz_angles(turn)
-    if shifted and np.any(shift):
+    if shifted and any(shift):
         out["translate"] = [round(float(v), 6) for v in shift]
     return out, roles, notes
 
@@ -292,22 +290,28 @@ def _said(items: list, runs: list) -> str:
     return " ".join(w for w in words if w).strip(" ,;")
 
 
-def _turn(axis: str, degrees: float) -> np.ndarray:
+# Turns are 3 x 3 matrices as lists of rows, in plain Python: the parser runs in OctoPrint's own
+# process, which should not load numpy for nine numbers (the design worker has it).
+def _turn(axis: str, degrees: float) -> list:
     c, s = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
     k = _AXES.index(axis)
     i, j = [n for n in range(3) if n != k]
-    m = np.eye(3)
-    m[i, i], m[i, j], m[j, i], m[j, j] = c, -s, s, c
+    m = [[1.0 if r == q else 0.0 for q in range(3)] for r in range(3)]
+    m[i][i], m[i][j], m[j][i], m[j][j] = c, -s, s, c
     if k == 1:  # about Y, z turns towards x
-        m[i, j], m[j, i] = s, -s
+        m[i][j], m[j][i] = s, -s
     return m
 
 
-def _xyz_angles(m: np.ndarray) -> list:
-    """Angles (degrees) about X, then Y, then Z that make the turn ``m`` (m = Rz Ry Rx)."""
-    y = math.asin(max(-1.0, min(1.0, -m[2, 0])))
+def _product(a: list, b: list) -> list:
+    return [[sum(a[r][k] * b[k][q] for k in range(3)) for q in range(3)] for r in range(3)]
+
+
+def _xyz_angles(m) -> list:
+    """Angles (degrees) about X, then Y, then Z that make the turn ``m`` (m = Rz Ry Rx; rows)."""
+    y = math.asin(max(-1.0, min(1.0, -m[2][0])))
     if abs(math.cos(y)) > 1e-9:
-        x, z = math.atan2(m[2, 1], m[2, 2]), math.atan2(m[1, 0], m[0, 0])
+        x, z = math.atan2(m[2][1], m[2][2]), math.atan2(m[1][0], m[0][0])
     else:  # gimbal lock: the turn about X and Z are one; put it all on X
-        x, z = math.atan2(-m[1, 2], m[1, 1]), 0.0
+        x, z = math.atan2(-m[1][2], m[1][1]), 0.0
     return [round(math.degrees(a), 6) + 0.0 for a in (x, y, z)]

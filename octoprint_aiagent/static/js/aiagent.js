@@ -27,6 +27,10 @@ $(function () {
     var sentence = AA.sentence;
     var errorText = AA.errorText;
     var notify = AA.notify;
+    // While the tab is on screen it asks for /status this often, with the ETag of the last answer:
+    // an unchanged answer is a 304 without a body (a problem such as a job history that cannot be
+    // saved shows within this time).
+    var STATUS_POLL_MS = 10000;
 
     // -- the view model ---------------------------------------------------------------------------
 
@@ -43,6 +47,11 @@ $(function () {
         self.tabActive = ko.observable(false);
         self.status = ko.observable(null);
         self.statusError = ko.observable("");
+        // The job history cannot be saved: the server's reason, or "" (new jobs are refused meanwhile).
+        self.jobsProblem = ko.pureComputed(function () {
+            var st = self.status();
+            return (st && st.jobs_problem) || "";
+        });
         self.now = ko.observable(Date.now());
 
         self.canDesign = ko.pureComputed(function () {
@@ -135,6 +144,7 @@ $(function () {
                 .done(self._started)
                 .fail(function (xhr) {
                     notify("error", gettext("The design was not started"), errorText(xhr));
+                    if (xhr.status === 503) self.loadStatus(); // e.g. the job history cannot be saved: show it
                 })
                 .always(function () {
                     self.submitting(false);
@@ -529,16 +539,32 @@ $(function () {
 
         // -- status and settings ------------------------------------------------------------------
 
+        self._statusEtag = null;
         self.loadStatus = function () {
-            return OctoPrint.get(API + "status")
-                .done(function (st) {
+            var headers = self._statusEtag ? {"If-None-Match": self._statusEtag} : {};
+            return OctoPrint.get(API + "status", {headers: headers})
+                .done(function (st, textStatus, xhr) {
                     self.statusError("");
+                    if (xhr.status === 304) return; // unchanged since the last answer
+                    self._statusEtag = xhr.getResponseHeader("ETag");
                     self.status(st);
                     if (self.viewer) self.viewer.setBed(st.printer_profile);
                 })
                 .fail(function (xhr) {
                     self.statusError(errorText(xhr));
                 });
+        };
+
+        self._statusTimer = null;
+        /** Poll /status only while the tab is on screen, for someone who may design. */
+        self._updateStatusPoll = function () {
+            var poll = self.tabActive() && !document.hidden && self.canDesign();
+            if (poll && self._statusTimer === null) {
+                self._statusTimer = setInterval(self.loadStatus, STATUS_POLL_MS);
+            } else if (!poll && self._statusTimer !== null) {
+                clearInterval(self._statusTimer);
+                self._statusTimer = null;
+            }
         };
 
         AA.addSettings(self); // slicerOptions, testConnection, API key, material overrides
@@ -574,11 +600,19 @@ $(function () {
 
         self.onUserLoggedIn = function () {
             if (self.canDesign()) self.refresh();
+            self._updateStatusPoll();
+        };
+
+        self.onUserLoggedOut = function () {
+            self._updateStatusPoll();
         };
 
         self.onTabChange = function (current) {
-            self.tabActive(current === "#tab_plugin_aiagent");
+            var active = current === "#tab_plugin_aiagent";
+            if (active && !self.tabActive() && self.canDesign()) self.loadStatus(); // a 304 if nothing changed
+            self.tabActive(active);
             self.perf.update();
+            self._updateStatusPoll();
         };
 
         self.onAfterTabChange = function (current) {
@@ -590,6 +624,7 @@ $(function () {
 
         self.onBrowserTabVisibilityChange = function () {
             self.perf.update();
+            self._updateStatusPoll();
         };
 
         self.onDataUpdaterPluginMessage = function (plugin, data) {
