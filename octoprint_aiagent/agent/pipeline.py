@@ -68,12 +68,7 @@ class PipelineConfig:
 
 
 def understand_stage(request: JobRequest, understand: Understand, config: PipelineConfig, ctx: StageContext) -> DesignSpec:
-    if request.spec is not None:
-        spec = DesignSpec.from_dict(dict(request.spec, backend=request.spec.get("backend") or "user"))
-    elif request.part is not None:
-        spec = DesignSpec.from_dict({"part": request.part, "backend": "user"})
-    else:
-        spec = understand(request.prompt, ctx)
+    spec = request.stated_spec() or understand(request.prompt, ctx)
     return with_material(spec, request.material, config.default_material)
 
 
