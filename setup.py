@@ -13,7 +13,7 @@ VERSION = "0.1.0"
 # designing needs a 64-bit Python. Decided by the pointer size of the Python that installs: a
 # 32-bit OctoPi on a Pi 4 or 5 boots a 64-bit kernel, so platform.machine() says aarch64 there.
 # (A wheel built here therefore holds this machine's answer: install from the source archive.)
-DESIGN_REQUIRES = ["manifold3d>=2.5", "numpy>=1.22", "scipy>=1.8", "shapely>=2.0", "trimesh>=4.0"]
+DESIGN_REQUIRES = ["manifold3d>=3.0", "numpy>=1.22", "scipy>=1.8", "shapely>=2.0", "trimesh>=4.0"]
 IS_64_BIT = struct.calcsize("P") == 8
 
 setup(
@@ -52,6 +52,6 @@ setup(
         "fonttools>=4.38",  # pure Python; reads the bundled font for cad.text
     ]
     + (DESIGN_REQUIRES if IS_64_BIT else []),
-    extras_require={"test": ["pytest>=7", "hypothesis>=6", "playwright>=1.40", "prometheus-client>=0.17", "ruff>=0.6"]},
+    extras_require={"test": ["pytest>=7", "hypothesis>=6", "jsonschema>=4", "playwright>=1.40", "prometheus-client>=0.17", "ruff>=0.6"]},
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
 )

@@ -10,6 +10,7 @@ required size is an AgentError: it never guesses a size.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS
@@ -44,6 +45,12 @@ _REFINEMENTS = (
     ("open_box", "lid", "box_with_lid"),
     ("open_box", "round", "cup"),
     ("cup", "square", "open_box"),
+    ("wall_hook", "rail", "rail_hook"),
+    ("wall_hook", "door", "door_hook"),
+    ("box", "board", "enclosure"),
+    ("open_box", "board", "enclosure"),
+    ("box_with_lid", "board", "enclosure"),
+    ("box_with_lid", "screw_lid", "enclosure"),
 )
 _REFINEMENT_NOTES = {("box", "wall"): "a box with walls and no lid mentioned: made with an open top"}
 
@@ -55,6 +62,10 @@ def label(kind: str) -> str:
 def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
     """The kind of object named, refined by its features. Returns (kind, noun as written, notes)."""
     kinds = list(dict.fromkeys(n.kind for n in reading.nouns))
+    if len(kinds) > 1 and any(k not in _FASTENERS for k in kinds):
+        # "a bracket for M4 screws": the screws are what the part is for, not another part.
+        reading = replace(reading, nouns=[n for n in reading.nouns if n.kind not in _FASTENERS])
+        kinds = [k for k in kinds if k not in _FASTENERS]
     if not kinds:
         raise AgentError(
             STAGE,
@@ -76,17 +87,23 @@ def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
     else:
         kind, noun = kinds[0], reading.nouns[0].noun
     features = _features(reading)
-    signals = reading.flags | features | {r for r in ("floor", "inner_diameter", "inner_radius") if r in reading.roles}
+    signals = (reading.flags | features | {r for r in ("floor", "inner_diameter", "inner_radius", "rail", "door") if r in reading.roles}
+               | {p[0] for p in reading.places})
     notes: list[str] = []
     head = next((p[1] for p in reading.places if p[0] == "head"), None)
     if kind in ("hex_bolt", "cap_screw") and head:
         kind = "hex_bolt" if head == "hex" else "cap_screw"
-    for named, signal, made in _REFINEMENTS:
-        if kind == named and signal in signals:
-            kind = made
-            if (named, signal) in _REFINEMENT_NOTES:
-                notes.append(_REFINEMENT_NOTES[(named, signal)])
-            break
+    refined, seen = True, {kind}
+    while refined:  # "a box with a lid for a Raspberry Pi": box -> box with lid -> enclosure
+        refined = False
+        for named, signal, made in _REFINEMENTS:
+            # "round" and "square" together would turn a box into a cylinder and back forever
+            if kind == named and signal in signals and made not in seen:
+                kind, refined = made, True
+                seen.add(made)
+                if (named, signal) in _REFINEMENT_NOTES:
+                    notes.append(_REFINEMENT_NOTES[(named, signal)])
+                break
     _check_features(kind, reading, features)
     return kind, noun, notes
 
@@ -103,6 +120,9 @@ def _for_screws(reading: Reading):
         if made is not None:
             return made, n.noun
     return None
+
+
+_FASTENERS = ("cap_screw", "hex_bolt", "hex_nut", "washer", "threaded_rod")
 
 
 # Shape words that also name a part: with another noun they say its shape ("a hexagonal standoff").
@@ -145,7 +165,7 @@ def _check_features(kind: str, reading: Reading, features: set) -> None:
                 STAGE, f"I cannot make a {label(kind)} with {_FEATURE_NAMES[feature]}; these can have them: {owners}"
             )
     flags = reading.flags
-    if "lid" in flags and kind != "box_with_lid":
+    if "lid" in flags and kind not in ("box_with_lid", "enclosure"):
         raise AgentError(STAGE, f"I can make a box with a lid, but not a {label(kind)} with one")
     if "open" in flags and kind not in ("open_box", "cup", "tube"):
         raise AgentError(STAGE, f"I cannot make an open-top {label(kind)}; an open box, a tray or a cup can be open")

@@ -47,13 +47,14 @@ def _plural(noun: str) -> str:
 
 
 _KIND_NOUNS = {
-    "cube": ["cube", "calibration cube", "test cube", "cubic block", "cube block"],
+    "cube": ["cube", "test cube", "cubic block", "cube block"],
+    "calibration_cube": ["calibration cube", "xyz cube", "xyz calibration cube", "xyz test cube", "calibration test cube"],
     "box": ["box", "block", "brick", "cuboid", "plate", "bar", "slab", "tile", "panel", "beam", "sheet", "shim",
             "name tag", "tag", "label", "nameplate", "name plate", "sign", "plaque", "badge", "key tag", "keyring tag",
             "key fob", "fob", "dog tag", "door sign", "desk sign", "name sign", "bookmark",
             "rectangular prism", "rectangular block", "rectangle", "rectangular plate", "rectangular bar", "spacer block"],
     "cylinder": ["cylinder", "rod", "disc", "disk", "coaster", "puck", "dowel", "peg", "pin", "pillar", "post",
-                 "column", "shaft", "axle", "round bar", "knob", "round knob", "button", "plug", "stopper", "wheel", "roller",
+                 "column", "axle", "round bar", "button", "plug", "stopper", "wheel", "roller",
                  "round plate", "circular plate", "round tile", "medallion", "token", "coin"],
     "sphere": ["sphere", "ball", "orb", "marble", "globe"],
     "dome": ["dome", "hemisphere", "half sphere", "half a sphere", "half ball", "semi sphere", "semisphere"],
@@ -74,13 +75,28 @@ _KIND_NOUNS = {
     "plate_with_holes": ["plate with holes", "perforated plate"],
     "box_with_lid": ["box with lid", "box with a lid", "lidded box", "box and lid", "box with cover", "box with a cover"],
     "l_bracket": ["l bracket", "l shaped bracket", "angle bracket", "right angle bracket", "l brace", "angle piece",
-                  "l profile", "angle profile"],
+                  "l profile", "angle profile", "corner bracket", "corner brace", "shelf bracket", "90 degree bracket"],
     "hex_nut": ["nut", "hex nut", "hexagon nut", "hexagonal nut", "thin nut", "jam nut", "lock nut", "locknut", "jamnut"],
     "hex_bolt": ["bolt", "hex bolt", "hex head bolt", "hexagon bolt", "hex screw", "hex head screw", "hexagon head bolt",
-                 "hexagon head screw", "set screw"],
+                 "hexagon head screw"],
     "cap_screw": ["screw", "cap screw", "socket head cap screw", "socket cap screw", "socket head screw", "allen bolt",
                   "allen screw", "machine screw", "socket screw", "shcs"],
     "threaded_rod": ["threaded rod", "threaded bar", "studding", "stud", "all thread", "allthread", "threaded stud"],
+    "t_bracket": ["t bracket", "t shaped bracket", "tee bracket", "t profile", "t piece bracket"],
+    "mending_plate": ["mending plate", "flat mending plate", "mending bracket", "straight bracket", "joining plate",
+                      "repair plate", "flat bracket", "straight mending plate", "splice plate"],
+    "wall_hook": ["hook", "wall hook", "coat hook", "towel hook", "key hook", "hat hook", "robe hook", "bag hook",
+                  "utility hook", "j hook"],
+    "door_hook": ["door hook", "over the door hook", "over door hook", "overdoor hook", "door hanger"],
+    "rail_hook": ["rail hook", "pipe hook", "bar hook", "hook for a rail", "hook for a pipe", "hook for a bar", "rod hook",
+                  "clip on hook", "snap on hook"],
+    "cable_clip": ["cable clip", "cable holder", "wire clip", "cable clamp", "cable tie mount", "cord clip", "wire holder",
+                   "cable organizer", "cable organiser", "cable guide", "cord holder", "cable mount", "wire clamp"],
+    "knob": ["knob", "round knob", "control knob", "pot knob", "potentiometer knob", "volume knob", "dial knob", "handle knob"],
+    "phone_stand": ["phone stand", "phone holder", "tablet stand", "ipad stand", "phone dock", "mobile stand", "phone rest",
+                    "tablet holder", "cell phone stand", "smartphone stand"],
+    "enclosure": ["enclosure", "case", "project box", "electronics box", "housing", "electronics enclosure",
+                  "project enclosure", "electronics case"],
 }
 
 _ROLE_WORDS = {
@@ -95,6 +111,15 @@ _ROLE_WORDS = {
     "bore": ["bore", "bore diameter", "center hole", "centre hole", "central hole", "shaft hole", "axle hole",
              "hole in the middle", "hole in the center", "hole in the centre", "hole through the middle"],
     "leg": ["leg", "legs", "arm", "arms", "both legs", "each leg", "both arms", "each arm", "leg length"],
+    "shaft": ["shaft", "round shaft", "shaft diameter", "spindle", "motor shaft", "pot shaft", "potentiometer shaft"],
+    "d_shaft": ["d shaft", "d shaped shaft", "d shafts", "d profile shaft", "flatted shaft", "shaft with a flat"],
+    "hex_shaft": ["hex shaft", "hexagonal shaft", "hex drive", "hex key shaft"],
+    "angle": ["angle", "tilt", "lean", "inclination", "slope", "at an angle of"],
+    "rail": ["rail", "towel rail", "curtain rail", "pole", "railing", "handrail", "rail diameter", "clothes rail"],
+    "cable": ["cable", "cables", "wire", "wires", "cord", "cords", "lead", "leads", "usb cable", "power cable"],
+    "device": ["phone", "tablet", "ipad", "device", "mobile", "smartphone", "cell phone", "phone with its case",
+               "phone in its case"],
+    "door": ["door", "door thickness"],
     "wall": ["wall", "walls", "wall thickness", "walls thickness", "thick wall", "thick walls", "side wall",
              "side walls", "sidewall", "sidewalls", "shell", "shell thickness", "thick sides"],
     "floor": ["floor", "floor thickness", "bottom", "bottom thickness", "thick floor", "thick bottom", "base thickness"],
@@ -137,6 +162,13 @@ _FLAGS = {
     "large": ["large", "big", "oversized", "fender", "penny", "wide washer"],
     "shank": ["partly threaded", "partially threaded", "half threaded", "with a shank", "with a plain shank", "plain shank",
               "shank", "part threaded"],
+    "gusset": ["gusset", "gusseted", "with a gusset", "reinforced", "braced", "with a brace", "reinforcing rib",
+               "with a gusset in the corner", "strengthened"],
+    "adhesive": ["adhesive", "stick on", "self adhesive", "sticky", "glue on", "glued", "to stick", "double sided tape",
+                 "with tape", "taped"],
+    "knurled": ["knurled", "knurling", "grippy", "ridged", "fluted", "with grip", "with a grip"],
+    "screw_lid": ["screw lid", "screwed lid", "screw on lid", "screwed on lid", "bolted lid", "lid screwed on",
+                  "lid held by screws", "lid with screws"],
 }
 
 MATERIAL_WORDS = {"pla": "PLA", "pla plus": "PLA", "petg": "PETG", "pet g": "PETG", "abs": "ABS", "asa": "ASA",
@@ -193,6 +225,8 @@ def _build_phrases() -> dict[tuple[str, ...], tuple[str, object]]:
     add("number of holes", "role", RoleWord(None, "hole_count", True))
     for w in _TEETH_WORDS:
         add(w, "role", RoleWord(None, "teeth", True))
+    for w in ("cables", "wires", "cords", "leads"):  # "three 5 mm cables": a count of them, and their size
+        add(w, "role", RoleWord("cable", "count", True))
     # Features: a noun counts ("two slots") and names the size next to it ("a 10 mm slot").
     for feature, nouns in FEATURE_NOUNS.items():
         for noun in nouns:
@@ -288,7 +322,8 @@ ROLE_TARGETS: dict[str, dict[str, Targets]] = {
     "gear": _roles(outer_diameter="outer_diameter", diameter="outer_diameter", wide="outer_diameter",
                    across="outer_diameter", radius="outer_diameter*2", outer_radius="outer_diameter*2",
                    thick="thickness", height="thickness", face_width="thickness", long="thickness", deep="thickness",
-                   hole="bore", bore="bore", inner_diameter="bore", module="_module", pressure_angle="pressure_angle"),
+                   hole="bore", bore="bore", inner_diameter="bore", shaft="bore", module="_module",
+                   pressure_angle="pressure_angle"),
     "plate_with_holes": _roles(long="length width", wide="width length", side="length width", thick="thickness",
                                height="thickness", deep="thickness", hole="hole_diameter"),
     "box_with_lid": _roles(clearance="clearance", **_HOLLOW_BOX),
@@ -301,13 +336,31 @@ ROLE_TARGETS: dict[str, dict[str, Targets]] = {
     "spacer": _roles(long="length", height="length", thick="length", outer_diameter="outer_diameter", diameter="outer_diameter",
                      across="outer_diameter", wide="outer_diameter"),
     "hex_nut": {}, "washer": {},
+    "calibration_cube": _roles(**{r: "size" for r in "size side height thick deep long wide across".split()}),
+    "t_bracket": _roles(long="length", wide="width", thick="thickness", height="height", side="length"),
+    "mending_plate": _roles(long="length", wide="width", thick="thickness"),
+    "wall_hook": _roles(height="height", deep="depth", long="depth", wide="width", thick="thickness", top_diameter="lip"),
+    "door_hook": _roles(door="door_thickness", thick="door_thickness thickness", deep="depth", long="drop",
+                        height="drop", wide="width"),
+    "rail_hook": _roles(rail="rail_diameter", diameter="rail_diameter", wide="width", thick="thickness", deep="depth"),
+    "cable_clip": _roles(cable="cable_diameter", diameter="cable_diameter", wide="width", wall="wall", thick="wall"),
+    "knob": _roles(diameter="diameter", across="diameter", wide="diameter", radius="diameter*2", height="height",
+                   thick="height", shaft="shaft_diameter", d_shaft="shaft_diameter", hex_shaft="shaft_diameter",
+                   hole="shaft_diameter", bore="shaft_diameter", deep="bore_depth"),
+    "phone_stand": _roles(device="device_thickness", thick="device_thickness", wide="width", deep="depth", long="depth",
+                          angle="angle"),
+    "enclosure": _roles(**dict(_BOX, wall="wall")),
 }
 
 # Words that set a part's yes/no or choice: flag -> {kind: (parameter, value)}.
 FLAG_PARAMS = {
     "thin": {"hex_nut": ("thin", True)}, "large": {"washer": ("large", True)},
     "shank": {"hex_bolt": ("partly_threaded", True)}, "round": {"standoff": ("shape", "round")},
+    "gusset": {"l_bracket": ("gusset", True)}, "adhesive": {"cable_clip": ("mount", "adhesive")},
+    "knurled": {"knob": ("grip", "knurled")}, "screw_lid": {"enclosure": ("lid", "screw")},
 }
+# Size words that also say a shape: role -> {kind: (parameter, value)}.
+ROLE_PARAMS = {"d_shaft": {"knob": ("shaft", "d")}, "hex_shaft": {"knob": ("shaft", "hex")}}
 # Parts named by a general word that become a standard part when the request gives a screw size
 # and not the part's own sizes: "a washer for an M5 bolt" is an ISO 7089 washer.
 FOR_SCREWS = {"washer": "washer", "spacer": "spacer", "bushing": "spacer", "sleeve": "spacer", "standoff": "standoff"}
@@ -327,6 +380,10 @@ ORDER: dict[str, tuple[str, ...]] = {
     "plate_with_holes": ("length", "width", "thickness"), "box_with_lid": ("length", "width", "height"),
     "triangular_plate": ("side", "thickness"), "l_bracket": ("length", "width", "thickness"),
     "hex_bolt": ("length",), "cap_screw": ("length",), "threaded_rod": ("length",), "standoff": ("length",),
+    "t_bracket": ("length", "width", "thickness"), "mending_plate": ("length", "width", "thickness"),
+    "wall_hook": ("height", "depth", "width"), "door_hook": ("door_thickness",), "rail_hook": ("rail_diameter",),
+    "cable_clip": ("cable_diameter",), "knob": ("diameter", "height", "shaft_diameter"), "phone_stand": ("device_thickness",),
+    "enclosure": ("length", "width", "height"), "calibration_cube": ("size",),
     "spacer": ("length", "outer_diameter"), "hex_nut": (), "washer": (),
 }
 

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, replace
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS, Role
+from .feature_words import TEXT_MARK
 from .features import DESCRIBE, Read, has, place_of, style_of
 from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading
 
 AXIAL = ("cylinder", "tube", "hex_prism", "cone", "cup", "gear")  # parts whose length runs along Z
-TEXT_MARK = "quotedtext"  # the placeholder word a quoted text becomes while the sentence is read
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Draft:
     roles: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     overall: bool = False  # the object's length is stated "in all": features at an end are inside it
+    assumed: list = field(default_factory=list)  # sizes the request left out, worked out here
 
     def role(self, said: str, value: float, path: str, role: str) -> None:
         self.roles.append(Role(said, float(value), path, role))
@@ -80,6 +81,9 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
     elif has(read, "pattern", "grid"):
         columns, rows = read.grid or _squarest(n, read.kind)
         out["pattern"] = {"grid": {"columns": columns, "rows": rows}}
+        if read.grid:
+            draft.role(f"{columns} by {rows}", columns, f"{where}.pattern.grid.columns", "columns of the grid")
+            draft.role(f"{columns} by {rows}", rows, f"{where}.pattern.grid.rows", "rows of the grid")
     elif n > 1:
         if has(read, "pattern", "row") or "@spacing" in values:
             row: dict = {"count": n}
@@ -89,6 +93,9 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
             out["pattern"] = {"row": row}
         else:
             out["pattern"] = {"spread": {"count": n}}
+    if n > 1 and "pattern" in out:  # the count is a number of the request too
+        (shape, params), = out["pattern"].items()
+        draft.role(f"{n} {read.kind}s", n, f"{where}.pattern.{shape}" + (".count" if "count" in params else ""), f"how many {read.kind}s")
     if "@spacing" in values and "row" not in out.get("pattern", {}):
         raise AgentError(STAGE, f"'{values['@spacing'][1]}': a spacing fits {read.kind}s in a row, not this arrangement")
     return out
@@ -246,7 +253,9 @@ def shell(draft: Draft, read: Read, texts: list) -> dict:
     _need(read, "wall")
     params = record(draft, read, "shell", ("wall", "floor"))
     faces = [p[1] for p in read.places if p[0] == "face"]
-    params["open"] = faces or ["top"]
+    if ("closed",) in read.places and faces:
+        raise AgentError(STAGE, f"a shell both closed and open on the {' and '.join(faces)}: which is it?")
+    params["open"] = [] if ("closed",) in read.places else faces or ["top"]
     return {"shell": params}
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from ..nodes import NodeType
 from .basic import BASIC
+from .brackets import BRACKETS
+from .enclosures import ENCLOSURES
 from .fasteners import FASTENERS
+from .household import HOUSEHOLD
 
-TEMPLATES: dict[str, NodeType] = {**BASIC, **FASTENERS}
+TEMPLATES: dict[str, NodeType] = {**BASIC, **BRACKETS, **FASTENERS, **HOUSEHOLD, **ENCLOSURES}

@@ -1,5 +1,5 @@
-"""The everyday parts: cubes, tubes, cups, trays, gears, plates with holes, boxes with lids,
-brackets. Each expands into sketches, solids and features (see the package docstring)."""
+"""The everyday parts: cubes, tubes, cups, trays, gears, plates with holes, boxes with lids.
+Each expands into sketches, solids and features (see the package docstring)."""
 
 from __future__ import annotations
 
@@ -49,13 +49,6 @@ def _holes_fit(p):
     return None
 
 
-def _legs_fit(p):
-    for leg in ("length", "length_2"):
-        if p.get(leg) is not None and p[leg] <= p["thickness"]:
-            return f"a leg {p[leg]:g} mm long is no longer than the bracket is thick ({p['thickness']:g} mm)"
-    return None
-
-
 def lid_lip_height(height: float, wall: float) -> float:
     """How far the lid's lip reaches into the box: deep enough to locate, never to the floor."""
     return min(max(3.0, 2 * wall), (height - wall) / 2)
@@ -94,12 +87,6 @@ def _gear(p: dict) -> dict:
     if p["bore"] > 0:
         outline = {"difference": [outline, {"circle": {"diameter": p["bore"]}}]}
     return {"extrude": {"sketch": outline, "height": p["thickness"]}}
-
-
-def _l_bracket(p: dict) -> dict:
-    a, b, t = p["length"], p.get("length_2") or p["length"], p["thickness"]
-    upright = dict(_box(t, p["width"], b), translate=[-a / 2 + t / 2, 0.0, 0.0])
-    return {"union": [_box(a, p["width"], t), upright]}
 
 
 _TUBE = (
@@ -175,10 +162,4 @@ BASIC = table(
         length("thickness", "thickness", "thickness", required=True),
     ), shape="triangle", expand=lambda p: {"extrude": {"sketch": {"regular_polygon": {"sides": 3, "side": p["side"]}},
                                                        "height": p["thickness"]}}),
-    NodeType("l_bracket", "an L-shaped bracket: two legs at a right angle, measured on the outside", (
-        length("length", "length", "length of the first leg", required=True),
-        length("length_2", "length", "length of the second leg (left out: the same)"),
-        length("width", "width", "width of both legs", required=True),
-        length("thickness", "thickness", "thickness of both legs", required=True),
-    ), _legs_fit, shape="bracket", expand=_l_bracket),
 )
