@@ -24,7 +24,6 @@ $(function () {
     var fmtSeconds = AA.fmtSeconds;
     var bboxSize = AA.bboxSize;
     var fmtSize = AA.fmtSize;
-    var humanName = AA.humanName;
     var sentence = AA.sentence;
     var errorText = AA.errorText;
     var notify = AA.notify;
@@ -566,7 +565,8 @@ $(function () {
 
         self._notifyState = function (job) {
             if (self._watching(job)) return;
-            var what = (job.outputs && job.outputs.spec && humanName(job.outputs.spec.kind)) || gettext("part");
+            var spec = job.outputs && job.outputs.spec;
+            var what = spec && self.partWords() ? AA.partName(spec, self.partWords()) : gettext("part");
             if (job.state === "ready") {
                 notify("success", gettext("Ready to print"), _.sprintf(gettext("The %(what)s is designed, checked and sliced."), {what: what}));
             } else if (job.state === "done") {

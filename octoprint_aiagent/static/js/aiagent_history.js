@@ -13,7 +13,6 @@
     var FINAL_STATES = AA.FINAL_STATES;
     var bboxSize = AA.bboxSize;
     var fmtNumber = AA.fmtNumber;
-    var humanName = AA.humanName;
     var errorText = AA.errorText;
     var notify = AA.notify;
     var HISTORY_PAGE = 20;
@@ -65,7 +64,8 @@
         self.jobTitle = function (job) {
             var spec = job.outputs && job.outputs.spec;
             if (!spec) return job.request.prompt || gettext("(no prompt)");
-            return self.partWords() ? AA.partSummary(spec, self.partWords()) : humanName(spec.kind);
+            // the definitions come with the first page load; until then the request's words
+            return self.partWords() ? AA.partSummary(spec, self.partWords()) : job.request.prompt || spec.prompt || gettext("(no prompt)");
         };
         /** The sentence a job came from, when its title is not that sentence. */
         self.jobRequest = function (job) {

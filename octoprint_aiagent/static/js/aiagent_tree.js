@@ -1,7 +1,7 @@
 /*
  * AI Agent: a part document as the rows of a short tree, for "What I understood".
  *
- * Plain script: adds AiAgent.partRows and AiAgent.partSummary (window.AiAgent, see
+ * Plain script: adds AiAgent.partRows, partName and partSummary (window.AiAgent, see
  * aiagent_format.js). Pure functions of the spec and the part language's definitions (GET
  * language, model/glossary.py): a node row per solid, feature, pattern and sketch ("hole, on the
  * front"), then a field row per number it holds (its sizes and its position), each with the
@@ -242,10 +242,16 @@
         return repeat ? repeat.count : 1;
     }
 
+    /** The part's base in a word or two: its name, else its type ("calibration cube"). */
+    function partName(spec, words) {
+        var part = spec.part || {};
+        return humanName(part.name || typeOf(part, words.types.solid)) || gettext("part");
+    }
+
     /** What was made, in a line: "box: length 60, width 40, height 20 mm, with 4 × hole, fillet". */
     function partSummary(spec, words) {
         var part = spec.part || {};
-        var type = typeOf(part, words.types.solid) || spec.kind;
+        var type = typeOf(part, words.types.solid);
         var def = words.types.solid[type] || {params: {}};
         var values = part[type];
         var sizes = [];
@@ -264,7 +270,7 @@
             var unit = units.length === 1 && !last ? "" : size.unit;
             return size.text + (unit ? (unit === "°" ? unit : " " + unit) : "");
         });
-        var text = (spec.quantity > 1 ? spec.quantity + " × " : "") + humanName(part.name || type);
+        var text = (spec.quantity > 1 ? spec.quantity + " × " : "") + partName(spec, words);
         if (sized.length) text += ": " + sized.join(", ");
         var features = (part.features || []).map(function (f) {
             var n = copies(f.pattern);
@@ -275,5 +281,6 @@
     }
 
     AA.partRows = partRows;
+    AA.partName = partName;
     AA.partSummary = partSummary;
 })((window.AiAgent = window.AiAgent || {}));
