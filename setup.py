@@ -2,7 +2,7 @@
 
 import struct
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 VERSION = "0.1.0"
 
@@ -26,7 +26,10 @@ setup(
     url="https://github.com/octoprint-aiagent/OctoPrint-AIAgent",
     license="AGPLv3",
     python_requires=">=3.9,<4",
-    packages=find_packages(include=["octoprint_aiagent", "octoprint_aiagent.*"]),
+    # Namespace discovery, so the data folders (static/js, templates, cad/fonts, ...) are packages
+    # of their own, as Python sees them: listed here, setuptools ships their files without
+    # warning that they are "absent from the packages configuration".
+    packages=find_namespace_packages(include=["octoprint_aiagent", "octoprint_aiagent.*"], exclude=["*.__pycache__"]),
     include_package_data=True,
     package_data={
         "octoprint_aiagent": [

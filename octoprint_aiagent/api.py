@@ -67,6 +67,13 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
         response.headers["Cache-Control"] = "no-cache"
         return response
 
+    @bp.route("/language", methods=["GET"])
+    @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
+    def language():
+        from .model.glossary import glossary
+
+        return flask.jsonify(glossary())
+
     @bp.route("/performance/metrics", methods=["GET"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
     def performance_metrics():

@@ -155,6 +155,7 @@ class AIAgentPlugin(
                 "js/aiagent_viewer.js",
                 "js/aiagent_format.js",
                 "js/aiagent_performance.js",
+                "js/aiagent_tree.js",
                 "js/aiagent_spec.js",
                 "js/aiagent_history.js",
                 "js/aiagent_settings.js",

@@ -78,12 +78,22 @@ def browser():
 
 
 class PageErrors:
-    """Console errors and uncaught exceptions seen by a page."""
+    """Console errors and uncaught exceptions seen by a page. Chromium also logs every answer of
+    400 or above as a console error; a test that provokes one says which (``expect_status``)."""
 
     def __init__(self, page):
         self.errors = []
-        page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text} ({msg.location})"))
+        self.expected = set()
+        page.on("console", lambda msg: msg.type == "error" and self._console(msg))
         page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+
+    def _console(self, msg):
+        status = re.match(r"Failed to load resource: the server responded with a status of (\d+)", msg.text)
+        if not (status and int(status.group(1)) in self.expected):
+            self.errors.append(f"console: {msg.text} ({msg.location})")
+
+    def expect_status(self, status: int) -> None:
+        self.expected.add(status)
 
     def assert_none(self):
         assert not self.errors, "JavaScript errors on the page:\n" + "\n".join(self.errors)
@@ -101,14 +111,20 @@ def open_tab(browser, octoprint, user: str, width: int = 1280):
 
 
 @pytest.fixture
-def page(browser, octoprint):
+def session(browser, octoprint):
+    """(page, its PageErrors): the admin's page with the tab open; no JavaScript errors at the end."""
     context, page, errors = open_tab(browser, octoprint, "admin")
     try:
         page.wait_for_selector("[data-test-id=aiagent-prompt]", state="visible")
-        yield page
+        yield page, errors
         errors.assert_none()
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(session):
+    return session[0]
 
 
 def current_state(page) -> str:
@@ -126,6 +142,26 @@ def describe(page, prompt: str) -> str:
     return job_id
 
 
+def vm(page, expression: str):
+    """The value of an expression over the tab's view model (``vm``)."""
+    return page.evaluate(f"() => {{ const vm = ko.dataFor(document.getElementById('tab_plugin_aiagent')); return {expression}; }}")
+
+
+def open_from_history(page, job_id: str) -> None:
+    page.click("[data-test-id=aiagent-view-history]")
+    page.click(f"[data-test-id=aiagent-history-{job_id}] [data-test-id=aiagent-history-open]")
+    page.wait_for_selector(f"[data-test-id=aiagent-job][data-job-id='{job_id}']", state="visible")
+
+
+def stage_seconds(page, stage: str) -> float:
+    text = page.inner_text(f"[data-test-id=aiagent-stage-{stage}] .aiagent-stage-time").strip()
+    if text.startswith("<"):
+        return 0.0
+    minutes = re.search(r"(\d+) min", text)
+    seconds = re.search(r"([\d.]+) s", text)
+    return (int(minutes.group(1)) * 60 if minutes else 0) + (float(seconds.group(1)) if seconds else 0)
+
+
 def test_design_preview_print_and_history(page, octoprint, artifacts):
     job_id = describe(page, "a 20mm calibration cube")
 
@@ -137,14 +173,18 @@ def test_design_preview_print_and_history(page, octoprint, artifacts):
     assert current_state(page) == "ready"
     assert page.get_attribute("[data-test-id=aiagent-stage-printing]", "data-status") == "pending"
 
-    # what was understood: a cube of 20 mm, by the offline parser
+    # what was understood: the XYZ calibration cube of 20 mm, by the offline parser; the title
+    # says what was made
     understood = page.inner_text("[data-test-id=aiagent-understood]")
-    assert "cube" in understood and "offline" in understood
-    assert page.input_value("[data-test-id=aiagent-param-size] input") == "20"
+    assert "calibration cube" in understood and "offline" in understood
+    assert page.input_value("[data-test-id=aiagent-field-size] input") == "20"
+    assert page.inner_text("[data-test-id=aiagent-job-title]") == "calibration cube: size 20, depth 0.6 mm"
+    assert page.inner_text("[data-test-id=aiagent-job-request]") == "from “a 20mm calibration cube”"
 
-    # the preview draws the model (a cube is 12 triangles) on a canvas of real size
+    # the preview draws the model (a plain cube would be 12 triangles: these are the letters X, Y
+    # and Z engraved in its faces) on a canvas of real size
     page.wait_for_function("() => Number(document.getElementById('aiagent_viewer').dataset.triangles) > 0")
-    assert page.get_attribute("#aiagent_viewer", "data-triangles") == "12"
+    assert int(page.get_attribute("#aiagent_viewer", "data-triangles")) > 100
     canvas = page.locator("#aiagent_viewer canvas")
     box = canvas.bounding_box()
     assert box and box["width"] > 200 and box["height"] > 200
@@ -173,6 +213,11 @@ def test_design_preview_print_and_history(page, octoprint, artifacts):
     summary = page.inner_text("[data-test-id=aiagent-gcode]")
     assert gcode_file in summary and "Estimated time" in summary
 
+    # another part, made meanwhile through the API, only sliced
+    other = octoprint.post("/plugin/aiagent/jobs", {"prompt": "a 15 mm cube"}).json()["id"]
+    assert octoprint.wait_for_job(other, ("ready",), timeout=120)["state"] == "ready"
+    other_file = f"aiagent/part-{other}.gcode"
+
     # Print asks first, naming the file, the temperatures and the time
     page.click("[data-test-id=aiagent-print]")
     dialog = page.locator("#aiagent_dialog")
@@ -184,31 +229,56 @@ def test_design_preview_print_and_history(page, octoprint, artifacts):
     page.click("[data-test-id=aiagent-dialog-proceed]")
     dialog.wait_for(state="hidden")
 
-    page.wait_for_function("() => ['printing', 'done'].includes(document.querySelector('[data-test-id=aiagent-job-state]').textContent.trim())")
-    page.wait_for_selector("[data-test-id=aiagent-stage-printing][data-status=done]", timeout=300_000)
-    assert current_state(page) == "done"
+    # The print starts with the heat-up, at 0 %: the stage says what it heats meanwhile. (The
+    # Virtual Printer heats for about 15 s.)
+    printing = "[data-test-id=aiagent-stage-printing]"
+    page.wait_for_selector(f"{printing}[data-status=running]")
+    page.wait_for_function(f"() => /^heating: (nozzle|bed) \\d+ of \\d+ °C/.test(document.querySelector('{printing} .aiagent-stage-caption').textContent)")
 
-    # OctoPrint's own G-code viewer opens on the job's file
-    page.click("[data-test-id=aiagent-open-gcode-viewer]")
-    page.wait_for_selector("#gcode_link.active")
-    page.wait_for_function("() => document.getElementById('gcode').classList.contains('active')")
-    page.wait_for_function("path => ko.dataFor(document.getElementById('gcode')).loadedFilepath === path", arg=gcode_file)
-    open_aiagent_tab(page)
+    # While it prints, the other part's file cannot be in OctoPrint's G-code viewer, which shows
+    # the printed file; opened from the history, the prompt shows the request it came from.
+    open_from_history(page, other)
+    assert page.input_value("[data-test-id=aiagent-prompt]") == "a 15 mm cube"
+    assert "once the print has ended" in page.inner_text("[data-test-id=aiagent-gcode-viewer-blocked]")
+    assert page.get_attribute("[data-test-id=aiagent-open-gcode-viewer]", "aria-disabled") == "true"
+    open_from_history(page, job_id)
+    assert page.input_value("[data-test-id=aiagent-prompt]") == "a 20mm calibration cube"
+    assert page.locator("[data-test-id=aiagent-gcode-viewer-blocked]").is_hidden()
+    # the stage's clock goes on after the view changed jobs
+    before = stage_seconds(page, "printing")
+    page.wait_for_timeout(1500)
+    assert stage_seconds(page, "printing") >= before + 1
+
+    # then the print's own progress, as OctoPrint reports it, with the time left
+    page.wait_for_function(f"() => /^\\d+ %, .+ left$/.test(document.querySelector('{printing} .aiagent-stage-caption').textContent)", timeout=120_000)
+    width = float(page.get_attribute(f"{printing} .bar", "style").split("width:")[1].split("%")[0])
+    assert 0 < width <= 100
+    page.wait_for_selector(f"{printing}[data-status=done]", timeout=300_000)
+    assert current_state(page) == "done"
 
     # the history lists the job as done, with its size
     page.click("[data-test-id=aiagent-view-history]")
     row = page.locator(f"[data-test-id=aiagent-history-{job_id}]")
     row.wait_for(state="visible")
     assert row.get_attribute("data-state") == "done"
-    assert "a 20mm calibration cube" in row.inner_text() and "20 × 20 × 20 mm" in row.inner_text()
+    assert "a 20mm calibration cube" in row.inner_text() and "20 × 20 × 20" in row.inner_text()
 
-    # the finished tab, for the test artefacts and the README
+    # OctoPrint's G-code viewer opens on the other job's file, not on the file printed last (the
+    # printer's selected file, which the viewer follows), and stays on it
+    open_from_history(page, other)
+    page.click("[data-test-id=aiagent-open-gcode-viewer]")
+    page.wait_for_selector("#gcode_link.active")
+    page.wait_for_function("path => ko.dataFor(document.getElementById('gcode')).loadedFilepath === path", arg=other_file)
+    page.wait_for_timeout(3000)  # OctoPrint pushes its state about every second
+    assert page.evaluate("() => ko.dataFor(document.getElementById('gcode')).loadedFilepath") == other_file
+    assert octoprint.get("/api/job").json()["job"]["file"]["path"] == other_file  # selected, not printed
+    assert octoprint.printer_state()["flags"]["printing"] is False
+    open_aiagent_tab(page)
+
     page.click("[data-test-id=aiagent-view-design]")
     page.evaluate("() => PNotify.removeAll()")
     page.wait_for_timeout(500)  # let the preview redraw after the view switch
-    page.screenshot(path=str(artifacts / "tab.png"), full_page=True)
-    if os.environ.get("AIAGENT_UPDATE_DOCS_SCREENSHOT"):  # a test run leaves tracked files alone
-        page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
+    page.screenshot(path=str(artifacts / "tab-printed.png"), full_page=True)
 
 
 def test_failure_is_a_sentence_and_user_text_stays_text(page, octoprint):
@@ -228,6 +298,10 @@ def test_failure_is_a_sentence_and_user_text_stays_text(page, octoprint):
     assert page.inner_text(".aiagent-job-title") == prompt
     assert page.locator("#injected").count() == 0
 
+    # the page shows the failure where the user looks: no notification on top of it (OctoPrint's
+    # own, such as its achievements, may come and go)
+    assert page.locator(".ui-pnotify", has_text="Failed while").count() == 0
+
     # a finished job can be deleted from the history, after a confirmation
     page.click("[data-test-id=aiagent-view-history]")
     page.click(f"[data-test-id=aiagent-history-{job_id}] [data-test-id=aiagent-history-delete]")
@@ -236,6 +310,44 @@ def test_failure_is_a_sentence_and_user_text_stays_text(page, octoprint):
     page.click("[data-test-id=aiagent-dialog-proceed]")
     page.locator(f"[data-test-id=aiagent-history-{job_id}]").wait_for(state="detached")
     assert octoprint.get(f"/plugin/aiagent/jobs/{job_id}").status == 404
+
+
+def test_notifications_only_for_what_is_not_on_screen_and_they_close(session):
+    page, errors = session
+    errors.expect_status(429)  # the refusal below, which Chromium logs
+    # a design that slices for seconds, watched from the History view: when it is ready the page
+    # does not show it, so a notification says so, and goes away by itself
+    job_id = describe(page, "a ball 120 mm in diameter")
+    page.click("[data-test-id=aiagent-view-history]")
+    page.locator(f"[data-test-id=aiagent-history-{job_id}]").wait_for(state="visible")
+    assert vm(page, "vm._watching(vm.job())") is False
+    notice = page.locator(".ui-pnotify", has_text="Ready to print")
+    notice.wait_for(state="visible", timeout=120_000)
+    assert "The sphere is designed, checked and sliced." in notice.inner_text()
+    notice.wait_for(state="detached", timeout=30_000)
+
+    # errors close by themselves too, later: none stays to pile up over the tab
+    page.evaluate("() => AiAgent.notify('error', 'A test error', 'It goes away.')")
+    error = page.locator(".ui-pnotify", has_text="A test error")
+    error.wait_for(state="visible")
+    page.wait_for_timeout(5000)
+    assert error.is_visible()  # longer than the 5 s of the others
+    error.wait_for(state="detached", timeout=30_000)
+
+    # a request the server refuses is said under the prompt, not in a notification
+    page.click("[data-test-id=aiagent-view-design]")
+    page.route("**/plugin/aiagent/jobs", lambda route: route.fulfill(
+        status=429, content_type="application/json", headers={"Retry-After": "30"},
+        body='{"error": "20 jobs are already waiting", "stage": "queue", "hint": "retry in 30 s"}'))
+    page.fill("[data-test-id=aiagent-prompt]", "a 20 mm cube")
+    page.press("[data-test-id=aiagent-prompt]", "Enter")
+    refused = page.locator("[data-test-id=aiagent-submit-error]")
+    refused.wait_for(state="visible")
+    assert refused.inner_text() == "The design was not started: 20 jobs are already waiting. Retry in 30 s."
+    assert page.locator(".ui-pnotify", has_text="already waiting").count() == 0
+    page.unroute("**/plugin/aiagent/jobs")
+    page.fill("[data-test-id=aiagent-prompt]", "a 20 mm cube, please")
+    assert refused.is_hidden()  # the next words clear it
 
 
 def test_cancel_stops_a_running_stage(page):
@@ -306,18 +418,77 @@ def wait_ready(page, job_id: str) -> None:
     assert current_state(page) == "ready", page.inner_text("[data-test-id=aiagent-job]")
 
 
-def test_corrected_field_and_refine_design_again(page):
-    wait_ready(page, describe(page, "a 20mm calibration cube"))
+def field(page, short_path: str) -> str:
+    return f"[data-test-id='aiagent-field-{short_path}']"
 
-    # correcting a field in place re-runs the design from the spec, without the language model
-    page.fill("[data-test-id=aiagent-param-size] input", "25")
+
+def test_the_part_tree_edited_in_place_and_refined(session, octoprint, artifacts):
+    page, errors = session
+    wait_ready(page, describe(page, "a plate 60x40x10 with four 6 mm holes at the corners and rounded vertical edges of 4 mm"))
+
+    # the part as a tree: the base with its sizes, then each feature with its sizes and place;
+    # each number beside the words it came from; what the builder chose under its feature
+    base = page.locator("[data-test-id='aiagent-node-part']")
+    assert base.inner_text().split() == ["base", "box"]
+    assert [page.input_value(f"{field(page, name)} input") for name in ("length", "width", "height")] == ["60", "40", "10"]
+    hole = page.locator("[data-test-id='aiagent-node-part.features[0]']")
+    assert hole.inner_text().strip() == "hole on the top"
+    diameter = field(page, "features[0].hole.diameter")
+    assert page.input_value(f"{diameter} input") == "6"
+    assert page.inner_text(f"{diameter} .aiagent-unit") == "mm"
+    assert "“6 mm holes”" in page.inner_text(diameter)
+    corners = page.inner_text("[data-test-id='aiagent-node-part.features[0].pattern']")
+    assert corners.startswith("corners") and "6 mm in from each side" in corners
+    fillet = page.inner_text("[data-test-id='aiagent-node-part.features[1]']")
+    assert fillet.strip() == "fillet edges: vertical"
+    assert page.input_value(f"{field(page, 'features[1].fillet.radius')} input") == "4"
+    material = page.inner_text("[data-test-id=aiagent-field-material]")
+    assert "PLA" in material and "assumed" in material and "the request names no material" in material
+    assert page.inner_text("[data-test-id=aiagent-job-title]") == "box: length 60, width 40, height 10 mm, with 4 × hole, fillet"
+    page.evaluate("() => PNotify.removeAll()")
+    page.wait_for_timeout(500)  # the preview's first frame
+    page.screenshot(path=str(artifacts / "tab.png"), full_page=True)
+    if os.environ.get("AIAGENT_UPDATE_DOCS_SCREENSHOT"):  # a test run leaves tracked files alone
+        page.screenshot(path=str(DOCS_SCREENSHOT), full_page=True)
+
+    # a number the part cannot take is refused by the server, and said by the tree, in its words,
+    # beside the field; the edits stay, no job is made
+    errors.expect_status(422)
+    jobs_before = octoprint.get("/plugin/aiagent/jobs?limit=1").json()["total"]
+    page.fill(f"{diameter} input", "0")
     with page.expect_response(lambda r: r.url.endswith("/plugin/aiagent/jobs") and r.request.method == "POST") as response:
         page.click("[data-test-id=aiagent-redesign]")
+    assert response.value.status == 422
+    assert response.value.json()["error"].startswith("part.features[0].hole.diameter is 0 mm")
+    refused = page.locator("[data-test-id=aiagent-spec-error]")
+    refused.wait_for(state="visible")
+    assert refused.inner_text() == "Hole diameter is 0 mm; it must be from 0.1 to 1000 mm."
+    assert "aiagent-invalid" in page.get_attribute(diameter, "class")
+    assert page.input_value(f"{diameter} input") == "0"
+    assert octoprint.get("/plugin/aiagent/jobs?limit=1").json()["total"] == jobs_before
+    assert page.locator(".ui-pnotify", has_text="diameter").count() == 0
+
+    # corrected values design again from the edited document, without the language model
+    page.fill(f"{diameter} input", "5")
+    page.fill(f"{field(page, 'height')} input", "12")
+    with page.expect_response(lambda r: r.url.endswith("/plugin/aiagent/jobs") and r.request.method == "POST") as response:
+        page.click("[data-test-id=aiagent-redesign]")
+    assert response.value.status == 202, response.value.text()
     body = response.value.request.post_data_json
-    assert "prompt" not in body and body["spec"]["kind"] == "cube" and body["spec"]["params"] == {"size": 25}
+    assert "prompt" not in body and body["spec"]["backend"] == "user"
+    assert body["spec"]["part"]["box"] == {"length": 60, "width": 40, "height": 12}
+    assert body["spec"]["part"]["features"][0]["hole"]["diameter"] == 5
+    # what was said and still holds keeps its words; the edited values have none
+    assert {r["path"] for r in body["spec"]["roles"]} == {"length", "width", "features[0].pattern.corners", "features[1].fillet.radius"}
     wait_ready(page, response.value.json()["id"])
-    assert "25 × 25 × 25 mm" in page.inner_text("[data-test-id=aiagent-report]")
+    assert refused.is_hidden()
+    assert page.input_value(f"{diameter} input") == "5"
+    assert "60 × 40 × 12 mm" in page.inner_text("[data-test-id=aiagent-report]")
     assert "understood by user" in page.inner_text("[data-test-id=aiagent-understood]")
+    # the title says what was made now, and the request it came from
+    assert page.inner_text("[data-test-id=aiagent-job-title]") == "box: length 60, width 40, height 12 mm, with 4 × hole, fillet"
+    assert page.inner_text("[data-test-id=aiagent-job-request]") == (
+        "from “a plate 60x40x10 with four 6 mm holes at the corners and rounded vertical edges of 4 mm”, with values set in the tab")
 
     # refine the current job in words
     page.fill("[data-test-id=aiagent-refine]", "make it 10 mm taller")
@@ -325,11 +496,81 @@ def test_corrected_field_and_refine_design_again(page):
         page.press("[data-test-id=aiagent-refine]", "Enter")
     assert response.value.status == 202, response.value.text()
     wait_ready(page, response.value.json()["id"])
-    assert page.input_value("[data-test-id=aiagent-param-height] input") == "35"
-    assert "10 mm taller" in page.inner_text(".aiagent-notes")
+    assert page.input_value(f"{field(page, 'height')} input") == "22"
+    assert "10 mm taller" in page.inner_text("[data-test-id=aiagent-spec-notes]")
     # the part may be laid on its side for printing: compare the extents, not their order
     size = re.search(r"Size\s+([\d.]+) × ([\d.]+) × ([\d.]+) mm", page.inner_text("[data-test-id=aiagent-report]"))
-    assert size and sorted(float(v) for v in size.groups()) == [25, 25, 35]
+    assert size and sorted(float(v) for v in size.groups()) == [22, 40, 60]
+
+
+def test_history_and_small_things_read_well_at_1024_px(browser, octoprint):
+    """What a user meets on a small screen: the history's columns, the choices' order and
+    names, the examples in the fields, the Performance view's route names."""
+    long_prompt = "a plate 120x80x4 with six 5 mm holes in a 3 by 2 grid and rounded vertical edges of 1.5 mm"
+    # the page first: on a page loaded when G-code files exist, OctoPrint may open its File Check
+    # wizard over everything
+    context, page, errors = open_tab(browser, octoprint, "admin", width=1024)
+    try:
+        ids = [octoprint.post("/plugin/aiagent/jobs", {"prompt": p}).json()["id"] for p in ("a ball 2 inches across", long_prompt)]
+        for job_id in ids:
+            assert octoprint.wait_for_job(job_id, ("ready",), timeout=120)["state"] == "ready"
+        page.click("[data-test-id=aiagent-view-history]")
+        for job_id in ids:
+            page.locator(f"[data-test-id=aiagent-history-{job_id}]").wait_for(state="visible")
+        # each cell holds its text: nothing runs into the next column
+        overflowing = page.evaluate("""() => Array.from(document.querySelectorAll('[data-test-id=aiagent-history] td'))
+            .filter(td => td.offsetParent && td.scrollWidth > td.clientWidth).map(td => td.textContent.trim())""")
+        assert overflowing == []
+        sphere = page.locator(f"[data-test-id=aiagent-history-{ids[0]}] td.aiagent-size")
+        assert sphere.inner_text() == "50.8 × 50.7 × 50.6"
+        # the part and its request get the room: the request takes at most three lines
+        part = page.locator(f"[data-test-id=aiagent-history-{ids[1]}] td").nth(1)
+        table = page.locator("[data-test-id=aiagent-history]").bounding_box()
+        assert part.bounding_box()["width"] > 0.4 * table["width"]
+        request = page.locator(f"[data-test-id=aiagent-history-{ids[1]}] .aiagent-history-request")
+        assert long_prompt in request.inner_text()
+        line = float(request.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
+        assert request.bounding_box()["height"] <= 3 * line + 1
+
+        # qualities coarse to fine; materials by their names; the refine field's example whole
+        page.click("[data-test-id=aiagent-view-design]")
+        qualities = page.eval_on_selector_all("[data-test-id=aiagent-quality] option", "os => os.map(o => o.textContent)")
+        assert qualities == ["draft (0.28 mm)", "normal (0.2 mm)", "fine (0.12 mm)"]
+        materials = page.eval_on_selector_all("[data-test-id=aiagent-material] option", "os => os.map(o => o.textContent)")
+        assert "Nylon" in materials and "NYLON" not in materials
+        open_from_history(page, ids[1])
+        refine = page.locator("[data-test-id=aiagent-refine]")
+        fits = refine.evaluate("""input => {
+            const probe = document.createElement('span');
+            probe.style.font = getComputedStyle(input).font;
+            probe.style.whiteSpace = 'pre';
+            probe.textContent = input.placeholder;
+            document.body.appendChild(probe);
+            const style = getComputedStyle(input);
+            const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            const need = probe.getBoundingClientRect().width;
+            probe.remove();
+            return [need, room];
+        }""")
+        assert fits[0] <= fits[1], fits
+        material_select = page.locator("[data-test-id=aiagent-material]")
+        assert material_select.evaluate("s => s.scrollWidth <= s.clientWidth")
+
+        # route names on one line each
+        page.click("[data-test-id=aiagent-view-performance]")
+        page.wait_for_selector(".aiagent-route")
+        heights = page.eval_on_selector_all(".aiagent-route", "tds => tds.map(td => [td.textContent, td.getClientRects()[0].height, parseFloat(getComputedStyle(td).lineHeight)])")
+        assert heights and all(h <= 2 * line for _, h, line in heights), heights
+
+        # the settings' material temperatures, by the materials' names
+        page.click("#navbar_show_settings")
+        page.click("#settings_plugin_aiagent_link a")
+        names = page.eval_on_selector_all(".aiagent-materials tbody tr td:first-child", "tds => tds.map(td => td.textContent)")
+        assert "Nylon" in names and "NYLON" not in names
+        page.click("#settings_dialog .modal-footer button:visible:has-text('Close')")  # one footer per settings page
+        errors.assert_none()
+    finally:
+        context.close()
 
 
 def test_settings_test_connection_and_write_only_key(page, octoprint):
@@ -404,7 +645,18 @@ def test_a_full_tab_bar_keeps_the_tab_in_its_overflow_menu(browser, crowded_octo
     try:
         assert page.locator(f"{OVERFLOW_MENU} {TAB_ENTRY}").count() == 1
         page.wait_for_selector("[data-test-id=aiagent-prompt]", state="visible")
-        wait_ready(page, describe(page, "a 20mm calibration cube"))
+        job_id = describe(page, "a 20mm calibration cube")
+        wait_ready(page, job_id)
+
+        # With no printer connected nothing can be selected; the G-code viewer takes the file
+        # directly, and nothing replaces it there.
+        crowded_octoprint.disconnect_printer()
+        page.wait_for_function("() => !ko.dataFor(document.getElementById('tab_plugin_aiagent')).printerState.isOperational()")
+        page.click("[data-test-id=aiagent-open-gcode-viewer]")
+        path = f"aiagent/part-{job_id}.gcode"
+        page.wait_for_function("path => ko.dataFor(document.getElementById('gcode')).loadedFilepath === path", arg=path)
+        page.wait_for_timeout(2000)
+        assert page.evaluate("() => ko.dataFor(document.getElementById('gcode')).loadedFilepath") == path
         errors.assert_none()
     finally:
         context.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.server
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -169,3 +170,36 @@ def test_software_update_points_at_the_release_archive():
     assert check["type"] == "github_release" and check["current"] == __plugin_version__
     assert f"https://github.com/{check['user']}/{check['repo']}" == url
     assert check["pip"].format(target_version="1.2.3") == f"{url}/archive/1.2.3.zip"
+
+
+def test_the_package_carries_its_data_without_setuptools_warnings(tmp_path):
+    """What pip builds from a checkout holds the tab's files, the font and Cura's definitions
+    when fetched into the package, and setuptools has nothing to warn about (it printed one
+    warning per data folder on every install, the Plugin Manager's included)."""
+    tree = tmp_path / "checkout"
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        if (ROOT / name).is_file():
+            (tree / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, tree / name)
+    cura = tree / "octoprint_aiagent" / "slicing" / "cura_definitions" / "fdmprinter.def.json"
+    cura.parent.mkdir()
+    cura.write_text("{}")
+    (tree / "octoprint_aiagent" / "__pycache__").mkdir()  # as a checkout that ran has them
+    (tree / "octoprint_aiagent" / "__pycache__" / "plugin.cpython-311.pyc").write_bytes(b"")
+
+    # -v: pip shows what the build backend printed, warnings included
+    built = pip(Path(sys.executable), "wheel", "-v", "--no-deps", "-w", str(tmp_path / "dist"), str(tree))
+    assert built.returncode == 0, built.stderr
+    output = built.stdout + built.stderr
+    assert "Successfully built" in output
+    assert "is absent from the `packages` configuration" not in output
+    assert not re.search(r"\bSetuptools\w*Warning\b|BuildBackendWarning", output), output
+
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for data in ("static/js/aiagent.js", "static/css/aiagent.css", "static/vendor/three/three.min.js",
+                 "templates/aiagent_tab.jinja2", "cad/fonts/DejaVuSans-Bold-Latin1.ttf", "cad/fonts/LICENSE",
+                 "slicing/cura_definitions/fdmprinter.def.json"):
+        assert f"octoprint_aiagent/{data}" in names, data
+    assert not [n for n in names if "__pycache__" in n]

@@ -8,6 +8,7 @@ from typing import Optional
 
 from ..model.errors import AgentError
 from ..model.materials import MATERIALS, QUALITIES
+from ..model.spec import DesignSpec
 from ..model.values import is_whole
 
 FIELDS = {"prompt", "spec", "part", "material", "quality", "infill_percent", "print"}
@@ -28,6 +29,15 @@ class JobRequest:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def stated_spec(self) -> Optional[DesignSpec]:
+        """The spec this request gives itself (its spec, or its bare part document), validated;
+        None when a sentence is to be understood."""
+        if self.spec is not None:
+            return DesignSpec.from_dict(dict(self.spec, backend=self.spec.get("backend") or "user"))
+        if self.part is not None:
+            return DesignSpec.from_dict({"part": self.part, "backend": "user"})
+        return None
 
 
 def parse_job_request(body, defaults: Mapping, max_prompt_chars: int) -> tuple[JobRequest, bool]:
@@ -73,6 +83,9 @@ def parse_job_request(body, defaults: Mapping, max_prompt_chars: int) -> tuple[J
         quality=quality.lower(),
         infill_percent=int(infill),
     )
+    # Checked now, so that a bad document (a size edited in the tab, an API user's typo) is a 422
+    # naming the node, not a job that fails a moment later.
+    request.stated_spec()
     return request, print_after
 
 

@@ -69,14 +69,9 @@ class PipelineConfig:
 
 
 def understand_stage(request: JobRequest, understand: Understand, refine: Refine, config: PipelineConfig, ctx: StageContext) -> DesignSpec:
-    if request.spec is not None:
-        spec = DesignSpec.from_dict(dict(request.spec, backend=request.spec.get("backend") or "user"))
-    elif request.part is not None:
-        spec = DesignSpec.from_dict({"part": request.part, "backend": "user"})
-    elif request.base is not None:
-        spec = refine(DesignSpec.from_dict(request.base), request.prompt, ctx)
-    else:
-        spec = understand(request.prompt, ctx)
+    spec = request.stated_spec()
+    if spec is None:
+        spec = refine(DesignSpec.from_dict(request.base), request.prompt, ctx) if request.base is not None else understand(request.prompt, ctx)
     return with_material(spec, request.material, config.default_material)
 
 

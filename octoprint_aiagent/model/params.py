@@ -45,7 +45,7 @@ class Param:
     @property
     def unit(self) -> str:
         return {"length": "mm", "length0": "mm", "number": "mm", "angle": "°", "vector2": "mm", "vector3": "mm",
-                "size3": "mm", "points": "mm"}.get(self.kind, "")
+                "size3": "mm", "points": "mm", "distances": "mm"}.get(self.kind, "")
 
 
 def length(name: str, role: str, description: str, default=None, required: bool = False, minimum: float = MIN_LENGTH_MM,

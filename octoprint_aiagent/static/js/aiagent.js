@@ -2,9 +2,10 @@
  * AI Agent tab and settings: one Knockout view model, registered with OctoPrint here.
  *
  * Its parts live in the files plugin.py lists before this one, on window.AiAgent: shared names and
- * formatting (aiagent_format.js), the Performance view (aiagent_performance.js), the editable spec
- * (aiagent_spec.js), the History view (aiagent_history.js) and the settings page
- * (aiagent_settings.js); the 3D preview is window.AiAgentViewer (aiagent_viewer.js).
+ * formatting (aiagent_format.js), the Performance view (aiagent_performance.js), the part's tree
+ * (aiagent_tree.js) and its editor (aiagent_spec.js), the History view (aiagent_history.js) and
+ * the settings page (aiagent_settings.js); the 3D preview is window.AiAgentViewer
+ * (aiagent_viewer.js).
  *
  * Every request goes through OctoPrint's JS client (OctoPrint.get/postJson/delete), which adds the
  * session's CSRF token or API key. Job updates are pushed by the server as plugin messages
@@ -23,7 +24,6 @@ $(function () {
     var fmtSeconds = AA.fmtSeconds;
     var bboxSize = AA.bboxSize;
     var fmtSize = AA.fmtSize;
-    var humanName = AA.humanName;
     var sentence = AA.sentence;
     var errorText = AA.errorText;
     var notify = AA.notify;
@@ -41,6 +41,7 @@ $(function () {
         self.printerState = parameters[2];
         self.access = parameters[3];
         self.gcodeViewer = parameters[4]; // optional: null when the G-code viewer plugin is disabled
+        self.temperatures = parameters[5]; // optional: the printing stage says what it heats
 
         self.pluginSettings = null;
         self.view = ko.observable("design");
@@ -99,11 +100,19 @@ $(function () {
             var preset = st && st.materials && st.materials[name];
             return preset ? preset.label : name || "";
         };
+        // coarse to fine, by layer height: the order of the words, not of the alphabet
         self.qualities = ko.pureComputed(function () {
             var st = self.status();
-            if (st && st.qualities) return _.keys(st.qualities);
-            return _.compact([self.pluginSettings && self.pluginSettings.default_quality()]);
+            if (!st || !st.qualities) return _.compact([self.pluginSettings && self.pluginSettings.default_quality()]);
+            return _.sortBy(Object.keys(st.qualities), function (name) {
+                return -st.qualities[name].layer_height;
+            });
         });
+        self.qualityLabel = function (name) {
+            var st = self.status();
+            var q = st && st.qualities && st.qualities[name];
+            return q ? _.sprintf(gettext("%(name)s (%(height)s mm)"), {name: name, height: fmtNumber(q.layer_height, 2)}) : name;
+        };
         self.maxPromptChars = ko.pureComputed(function () {
             return self.pluginSettings ? self.pluginSettings.max_prompt_chars() : 2000;
         });
@@ -128,6 +137,13 @@ $(function () {
             return true; // let the textarea have every other key
         };
 
+        // Why the last request was refused, under the prompt: the user is looking there, so it is
+        // said there and not in a notification.
+        self.submitError = ko.observable("");
+        self.prompt.subscribe(function () {
+            self.submitError("");
+        });
+
         self.design = function () {
             if (!self.canSubmit()) return;
             self.submit({
@@ -138,12 +154,17 @@ $(function () {
             });
         };
 
-        self.submit = function (body) {
+        /** POST jobs; a refusal goes to onRefused(xhr), by default under the prompt. */
+        self.submit = function (body, onRefused) {
             self.submitting(true);
+            self.submitError("");
             return OctoPrint.postJson(API + "jobs", _.omit(body, _.isUndefined))
                 .done(self._started)
                 .fail(function (xhr) {
-                    notify("error", gettext("The design was not started"), errorText(xhr));
+                    (onRefused ||
+                        function () {
+                            self.submitError(_.sprintf(gettext("The design was not started: %(reason)s"), {reason: errorText(xhr)}));
+                        })(xhr);
                     if (xhr.status === 503) self.loadStatus(); // e.g. the job history cannot be saved: show it
                 })
                 .always(function () {
@@ -188,17 +209,57 @@ $(function () {
                 var seconds = timings[stage];
                 var c = clock[stage];
                 if (seconds === undefined && c) seconds = ((c.end || now) - c.start) / 1000;
-                var progress = stage === "printing" ? job.print_progress : job.progress;
+                var printing = stage === "printing";
+                var progress = printing ? self.printFraction(job) : job.progress;
                 return {
                     name: stage,
                     status: status,
                     time: status === "pending" || status === "skipped" ? "" : fmtSeconds(seconds),
-                    progress: status === "running" ? Math.round((progress || 0) * 100) : null
+                    progress: status === "running" ? Math.round((progress || 0) * 1000) / 10 : null,
+                    caption: printing && status === "running" ? self.printCaption() : ""
                 };
             });
         });
 
         self.sentence = sentence;
+
+        // -- the print: OctoPrint's own progress, finer than the whole percents the server keeps -
+
+        /** True while OctoPrint prints (or holds paused) the current job's own file. */
+        self.printingThisJob = ko.pureComputed(function () {
+            var job = self.job();
+            var ps = self.printerState;
+            return !!job && job.state === "printing" && !!job.files.gcode && ps.filepath() === job.files.gcode && (ps.isPrinting() || ps.isPaused());
+        });
+
+        self.printFraction = function (job) {
+            if (self.printingThisJob()) return (self.printerState.progress() || 0) / 100;
+            return job.print_progress;
+        };
+
+        /** "heating: nozzle 150 of 210 °C", then "37 %, 12 min left": a print starts with minutes of
+         * heating, during which its progress stays at 0. */
+        self.printCaption = ko.pureComputed(function () {
+            if (!self.printingThisJob()) return "";
+            var ps = self.printerState;
+            var heating = (ps.progress() || 0) < 1 ? self._heating() : [];
+            if (heating.length) return _.sprintf(gettext("heating: %(what)s"), {what: heating.join(", ")});
+            var parts = [fmtNumber(ps.progress() || 0, 0) + " %"];
+            if (ps.printTimeLeft()) parts.push(_.sprintf(gettext("%(time)s left"), {time: fmtSeconds(ps.printTimeLeft())}));
+            if (ps.isPaused()) parts.push(gettext("paused"));
+            return parts.join(", ");
+        });
+
+        self._heating = function () {
+            var t = self.temperatures;
+            if (!t) return [];
+            var below = function (entry, name) {
+                var target = entry && entry.target();
+                if (!target || entry.actual() >= target - 3) return [];
+                return [_.sprintf(gettext("%(name)s %(actual)s of %(target)s °C"), {name: name, actual: fmtNumber(entry.actual(), 0), target: fmtNumber(target, 0)})];
+            };
+            return below(t.tools()[0], gettext("nozzle")).concat(t.hasBed() ? below(t.bedTemp, gettext("bed")) : []);
+        };
 
         // one class string per status: KO's css object form would strip the shared "fas" class
         self.stageIcon = function (status) {
@@ -225,7 +286,7 @@ $(function () {
             return (job && job.outputs && job.outputs.spec) || null;
         });
 
-        AA.addSpecEditor(self); // paramRows, specEdited, redesign, resetSpec
+        AA.addSpecEditor(self); // partWords, specRows, specEdited, redesign, resetSpec
 
         self.report = ko.pureComputed(function () {
             var job = self.job();
@@ -306,6 +367,10 @@ $(function () {
 
         self.refinePrompt = ko.observable("");
         self.refining = ko.observable(false);
+        self.refineError = ko.observable(""); // shown under the field, where the user typed
+        self.refinePrompt.subscribe(function () {
+            self.refineError("");
+        });
         self.refine = function () {
             var job = self.job();
             var text = self.refinePrompt().trim();
@@ -317,26 +382,74 @@ $(function () {
                     self._started(newJob);
                 })
                 .fail(function (xhr) {
-                    notify("error", gettext("Could not refine the design"), errorText(xhr));
+                    self.refineError(errorText(xhr));
                 })
                 .always(function () {
                     self.refining(false);
                 });
         };
 
-        /** OctoPrint's own G-code viewer, on this job's file. */
+        // -- OctoPrint's own G-code viewer, on this job's file ---------------------------------
+        // The viewer shows the printer's selected file and follows each change of it: a file
+        // loaded into it directly is replaced by the selected one at OctoPrint's next push. So
+        // the job's file is selected first, without printing; the viewer then loads it.
+
+        /** Why the viewer cannot show this job's file now, or "". */
+        self.gcodeViewerBlocked = ko.pureComputed(function () {
+            var job = self.job();
+            var ps = self.printerState;
+            if (!job || !job.files.gcode || ps.filepath() === job.files.gcode) return "";
+            if (ps.isPrinting() || ps.isPaused()) {
+                return gettext("OctoPrint's G-code viewer shows the file being printed; it can show this one once the print has ended.");
+            }
+            return "";
+        });
+
         self.openInGcodeViewer = function () {
             var job = self.job();
-            if (!job || !job.files.gcode || !self.gcodeViewer) return;
-            OctoPrint.files
-                .get("local", job.files.gcode)
-                .done(function (file) {
-                    self.gcodeViewer.loadFile(file.path, file.date, file.size, true);
-                    $("#gcode_link a").tab("show");
-                })
-                .fail(function (xhr) {
-                    notify("error", gettext("The G-code file is not in OctoPrint's files"), errorText(xhr));
-                });
+            if (!job || !job.files.gcode || !self.gcodeViewer || self.gcodeViewerBlocked()) return;
+            var path = job.files.gcode;
+            var show = function () {
+                $("#gcode_link a").tab("show");
+            };
+            if (self.printerState.filepath() === path) {
+                show();
+            } else if (!self.printerState.isOperational()) {
+                // Without a printer nothing can be selected, and nothing replaces a file loaded
+                // into the viewer directly.
+                OctoPrint.files
+                    .get("local", path)
+                    .done(function (file) {
+                        self.gcodeViewer.loadFile(file.path, file.date, file.size, true);
+                        show();
+                    })
+                    .fail(function (xhr) {
+                        notify("error", gettext("The G-code file is not in OctoPrint's files"), errorText(xhr));
+                    });
+            } else {
+                OctoPrint.files
+                    .select("local", path, false)
+                    .done(function () {
+                        self._whenSelected(path, show);
+                    })
+                    .fail(function (xhr) {
+                        notify("error", gettext("OctoPrint could not select the G-code file"), errorText(xhr));
+                    });
+            }
+        };
+
+        /** Calls `then` once OctoPrint's push says `path` is selected, after every view model
+         * (the viewer among them) has handled that push. */
+        self._whenSelected = function (path, then) {
+            if (self.printerState.filepath() === path) {
+                setTimeout(then, 0); // the push came before the answer, and has been handled
+                return;
+            }
+            var subscription = self.printerState.filepath.subscribe(function (selected) {
+                if (selected !== path) return;
+                subscription.dispose();
+                setTimeout(then, 0);
+            });
         };
         self.gcodeDownloadUrl = ko.pureComputed(function () {
             var job = self.job();
@@ -453,8 +566,17 @@ $(function () {
             if (stage && STAGES.indexOf(stage) !== -1 && !clock[stage]) clock[stage] = {start: now};
         };
 
+        /** The user sees this job's state on the page: the tab, its Design view and this job are
+         * on screen. Then the page says it, and a notification would only cover it. */
+        self._watching = function (job) {
+            var current = self.job();
+            return document.visibilityState === "visible" && self.tabActive() && self.view() === "design" && !!current && current.id === job.id;
+        };
+
         self._notifyState = function (job) {
-            var what = (job.outputs && job.outputs.spec && humanName(job.outputs.spec.kind)) || gettext("part");
+            if (self._watching(job)) return;
+            var spec = job.outputs && job.outputs.spec;
+            var what = spec && self.partWords() ? AA.partName(spec, self.partWords()) : gettext("part");
             if (job.state === "ready") {
                 notify("success", gettext("Ready to print"), _.sprintf(gettext("The %(what)s is designed, checked and sliced."), {what: what}));
             } else if (job.state === "done") {
@@ -583,9 +705,12 @@ $(function () {
         };
 
         self.onAllBound = function () {
-            self.job.subscribe(self._syncParamRows);
+            self.job.subscribe(self._syncSpecRows);
+            self.partWords.subscribe(self._syncSpecRows);
             self.job.subscribe(self._syncPreview);
-            self.job.subscribe(self._updateTicker);
+            // jobActive, not job: read in a subscriber of job, jobActive can still hold the
+            // previous job's answer (its own subscription to job may come later in the list)
+            self.jobActive.subscribe(self._updateTicker);
             self.view.subscribe(self.perf.update);
             self.view.subscribe(function () {
                 setTimeout(self.perf.draw, 0);
@@ -595,6 +720,7 @@ $(function () {
 
         self.refresh = function () {
             self.loadStatus();
+            self.loadPartWords();
             self.loadHistory(false);
         };
 
@@ -651,8 +777,8 @@ $(function () {
 
     OCTOPRINT_VIEWMODELS.push({
         construct: AiAgentViewModel,
-        dependencies: ["loginStateViewModel", "settingsViewModel", "printerStateViewModel", "accessViewModel", "gcodeViewModel"],
-        optional: ["gcodeViewModel"],
+        dependencies: ["loginStateViewModel", "settingsViewModel", "printerStateViewModel", "accessViewModel", "gcodeViewModel", "temperatureViewModel"],
+        optional: ["gcodeViewModel", "temperatureViewModel"],
         elements: ["#tab_plugin_aiagent", "#settings_plugin_aiagent", "#aiagent_dialog"]
     });
 });

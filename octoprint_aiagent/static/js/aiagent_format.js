@@ -50,18 +50,12 @@
         return String(name || "").replace(/_/g, " ");
     }
 
-    /** Parameters are millimetres, except counts and angles (see the KINDS catalogue in spec.py). */
-    function paramUnit(name) {
-        if (/(^|_)(count|teeth)$/.test(name)) return "#";
-        if (/angle$/.test(name)) return "°";
-        return "mm";
-    }
-
-    /** "the printer is busy" -> "The printer is busy." */
+    /** "the printer is busy" -> "The printer is busy."; one that starts with a document path
+     * ("part.features[0]: ...") keeps the path as written. */
     function sentence(text) {
         text = String(text || "").trim();
         if (!text) return "";
-        text = text.charAt(0).toUpperCase() + text.slice(1);
+        if (!/^\w+[.[]\w/.test(text)) text = text.charAt(0).toUpperCase() + text.slice(1);
         return /[.!?]$/.test(text) ? text : text + ".";
     }
 
@@ -78,6 +72,8 @@
         });
     }
 
+    /** Every notification closes by itself, errors after longer: one that stays piles up with the
+     * next ones over the tab. What the user must act on is said in the tab as well. */
     function notify(type, title, text) {
         new PNotify({
             title: title,
@@ -85,7 +81,8 @@
             type: type,
             title_escape: true,
             text_escape: true,
-            hide: type !== "error"
+            hide: true,
+            delay: type === "error" ? 15000 : 5000
         });
     }
     AA.fmtNumber = fmtNumber;
@@ -93,7 +90,6 @@
     AA.bboxSize = bboxSize;
     AA.fmtSize = fmtSize;
     AA.humanName = humanName;
-    AA.paramUnit = paramUnit;
     AA.sentence = sentence;
     AA.errorText = errorText;
     AA.notify = notify;

@@ -3,7 +3,8 @@
  *
  * Plain script: adds AiAgent.addHistory (window.AiAgent, see aiagent_format.js). The tab's
  * template binds these names on the tab's view model, so they are added to it. Needs from the view
- * model: job, confirm and _newest (the newest version of each job seen).
+ * model: job, confirm, partWords, the prompt form's fields and _newest (the newest version of each
+ * job seen).
  */
 (function (AA) {
     "use strict";
@@ -11,8 +12,7 @@
     var API = AA.API;
     var FINAL_STATES = AA.FINAL_STATES;
     var bboxSize = AA.bboxSize;
-    var fmtSize = AA.fmtSize;
-    var humanName = AA.humanName;
+    var fmtNumber = AA.fmtNumber;
     var errorText = AA.errorText;
     var notify = AA.notify;
     var HISTORY_PAGE = 20;
@@ -59,15 +59,45 @@
             return self.history().length < self.historyTotal();
         });
 
+        /** What was made, from the spec (the request's words may say other sizes: they can be
+         * changed in the tab); the request itself until there is a spec. */
         self.jobTitle = function (job) {
             var spec = job.outputs && job.outputs.spec;
-            return job.request.prompt || (spec && spec.prompt) || (spec ? humanName(spec.kind) : gettext("(no prompt)"));
+            if (!spec) return job.request.prompt || gettext("(no prompt)");
+            // the definitions come with the first page load; until then the request's words
+            return self.partWords() ? AA.partSummary(spec, self.partWords()) : job.request.prompt || spec.prompt || gettext("(no prompt)");
         };
+        /** The sentence a job came from, when its title is not that sentence. */
+        self.jobRequest = function (job) {
+            var spec = job.outputs && job.outputs.spec;
+            var words = job.request.prompt || (spec && spec.prompt);
+            if (!spec || !words) return "";
+            var edited = spec.backend === "user" && !job.request.prompt;
+            return _.sprintf(edited ? gettext("from “%(words)s”, with values set in the tab") : gettext("from “%(words)s”"), {words: words});
+        };
+        // in mm, as the column's heading says; a line break may come after each ×
         self.jobSize = function (job) {
-            return fmtSize(bboxSize(job.outputs && job.outputs.report));
+            var size = bboxSize(job.outputs && job.outputs.report);
+            return size ? size.map(function (v) {
+                return fmtNumber(v, 1);
+            }).join(" × ") : "";
         };
+        /** "14:05" today, "Dec 2, 14:05" before: the column stays narrow; the title has it all. */
         self.jobWhen = function (job) {
+            var when = moment.unix(job.created);
+            return when.isSame(moment(), "day") ? when.format("HH:mm") : when.format("MMM D, HH:mm");
+        };
+        self.jobWhenFull = function (job) {
             return formatDate(job.created);
+        };
+
+        /** A job opened from the list: the prompt form shows the request it came from, not the
+         * one typed before. */
+        self.openJob = function (job) {
+            self.prompt(job.request.prompt || "");
+            self.material(job.request.material || "");
+            self.quality(job.request.quality);
+            self.showJob(job);
         };
         self.jobIsActive = function (job) {
             return FINAL_STATES.indexOf(job.state) === -1;
@@ -97,5 +127,6 @@
                         });
                 }
             });
-        };    };
+        };
+    };
 })((window.AiAgent = window.AiAgent || {}));
