@@ -18,7 +18,7 @@ pytestmark = pytest.mark.octoprint
 JOBS = "/plugin/aiagent/jobs"
 CHAT = "/v1/chat/completions"
 FINAL = ("ready", "done", "failed", "cancelled")
-HOOK = "a towel hook for a rail 25 mm across"  # no object the offline parser knows
+HOOK = "a towel holder for a rail 25 mm across"  # no object the offline parser knows
 
 
 def hook(rail: float) -> dict:
@@ -73,7 +73,7 @@ def test_a_request_outside_the_offline_parser_becomes_a_checked_sliced_part(octo
     assert spec["backend"] == "openai" and spec["notes"][-1] == "LLM round 1: the part matches the request (30.0 x 35.0 x 60.0 mm)"
     assumed = {a["field"]: a for a in spec["assumptions"]}
     assert assumed["union[0].box.height"]["reason"] == "not stated in the request; chosen by the LLM (plate height)"
-    assert ("25 mm across", 25.0) in {(r["said"], r["value"]) for r in spec["roles"]}
+    assert ("rail 25 mm", 25.0) in {(r["said"], r["value"]) for r in spec["roles"]}
     assert "stl" in waiting["files"] and "gcode" not in waiting["files"]  # the preview; nothing sliced
 
     r = octoprint.post(f"{JOBS}/{job_id}/confirm", {"values": {"union[0].box.height": 70}})
@@ -90,7 +90,7 @@ def test_a_request_outside_the_offline_parser_becomes_a_checked_sliced_part(octo
 def test_a_request_answered_wrongly_three_times_fails_with_the_findings_listed(octoprint, llm):
     start = answers(llm, hook(18))
     # Worded anew: a part the LLM designed is cached for its request.
-    failed = octoprint.wait_for_job(submit(octoprint, "a hook for my towel rail, which is 25 mm across"), FINAL, timeout=180)
+    failed = octoprint.wait_for_job(submit(octoprint, "a holder for my towel rail, which is 25 mm across"), FINAL, timeout=180)
     assert failed["state"] == "failed" and failed["error"]["stage"] == "understanding", failed
     assert len(llm.posts(CHAT)) - start == 3
     message = failed["error"]["message"]

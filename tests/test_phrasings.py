@@ -252,6 +252,7 @@ MAKERS = [
     ("a name tag saying 'LEO', 50 x 20 x 3 mm", {"box": {"length": 50.0, "width": 20.0, "height": 3.0}}, None),
     ("a coaster 100 mm in diameter and 5 mm thick with a 2 mm rim", {"rim": {"width": 2.0, "height": 2.0}},
      disc(100) * 5 + (disc(100) - disc(96)) * 2),
+    ("a hook for my towel rail, which is 25 mm across", {"rail_hook": {"rail_diameter": 25.0}}, None),
     ("a 50 mm cube with a 30 mm cylinder cut out of the middle", {"hole": {"diameter": 30.0}}, 50**3 - disc(30) * 50),
     ("a 60 x 40 x 10 plate with a 20 mm diameter cylinder cut out", {"hole": {"diameter": 20.0}}, 24000 - disc(20) * 10),
 ]

@@ -347,7 +347,7 @@ ROLE_TARGETS: dict[str, dict[str, Targets]] = {
     "wall_hook": _roles(height="height", deep="depth", long="depth", wide="width", thick="thickness", top_diameter="lip"),
     "door_hook": _roles(door="door_thickness", thick="door_thickness thickness", deep="depth", long="drop",
                         height="drop", wide="width"),
-    "rail_hook": _roles(rail="rail_diameter", diameter="rail_diameter", wide="width", thick="thickness", deep="depth"),
+    "rail_hook": _roles(rail="rail_diameter", diameter="rail_diameter", across="rail_diameter", wide="width", thick="thickness", deep="depth"),
     "cable_clip": _roles(cable="cable_diameter", diameter="cable_diameter", wide="width", wall="wall", thick="wall"),
     "knob": _roles(diameter="diameter", across="diameter", wide="diameter", radius="diameter*2", height="height",
                    thick="height", shaft="shaft_diameter", d_shaft="shaft_diameter", hex_shaft="shaft_diameter",
