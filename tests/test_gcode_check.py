@@ -200,6 +200,28 @@ def test_layer_count_does_not_match_the_model(tmp_path):
     assert check(tmp_path, good_print(), model_height=1.1).ok  # one layer of rounding is fine
 
 
+def test_a_top_thinner_than_a_line_may_be_left_out(tmp_path):
+    """Slicers print nothing where a part's tip is narrower than a line: given the mesh, the check
+    counts the layers the part can have up to there; a block as tall gets no such allowance."""
+    trimesh = pytest.importorskip("trimesh")
+    # 1 mm tall: 5 layers. The cone is 0.4 mm across at the middle of its last layer (z 0.9), less
+    # than the 0.45 mm line, and 1.2 mm at the middle of the one below: printable up to z 0.8.
+    cone, block = tmp_path / "cone.stl", tmp_path / "block.stl"
+    trimesh.creation.cone(radius=2.0, height=1.0, sections=64).export(str(cone))
+    trimesh.creation.box((4.0, 4.0, 1.0), transform=trimesh.transformations.translation_matrix((0, 0, 0.5))).export(str(block))
+    path = tmp_path / "t.gcode"
+    path.write_text("\n".join(good_print(count=3)) + "\n")
+    assert check_gcode(path, PLA_NORMAL, 1.0, stl_path=cone).ok
+    report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=block)
+    assert_only(report, "layer_count")
+    assert "3 layers for a part 1 mm tall; expected about 5" in report.errors[0]
+    assert_only(check_gcode(path, PLA_NORMAL, 1.0), "layer_count")
+    path.write_text("\n".join(good_print(count=2)) + "\n")  # cut short below the tip
+    report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=cone)
+    assert_only(report, "layer_count")
+    assert "expected 4 to 5 (its top is thinner than a line)" in report.errors[0]
+
+
 def test_first_layer_at_the_wrong_height(tmp_path):
     assert_only(check(tmp_path, good_print(first=0.4), model_height=1.2), "first_layer")
 
@@ -280,3 +302,15 @@ def test_the_isolated_check_reports_what_the_in_process_check_does(tmp_path):
     isolated = check_gcode_isolated(path, PLA_NORMAL, 20.0, StageContext(), tmp_path)
     assert not isolated.ok and isolated.rules_failed == inline.rules_failed
     assert isolated.to_dict() == inline.to_dict()
+
+
+def test_the_isolated_check_reads_the_mesh_for_a_pointed_top(tmp_path):
+    from octoprint_aiagent.slicing.isolated_check import check_gcode_isolated
+
+    trimesh = pytest.importorskip("trimesh")
+    cone = tmp_path / "cone.stl"
+    trimesh.creation.cone(radius=2.0, height=1.0, sections=64).export(str(cone))
+    path = tmp_path / "t.gcode"
+    path.write_text("\n".join(good_print(count=3)) + "\n")
+    assert not check_gcode_isolated(path, PLA_NORMAL, 1.0, StageContext(), tmp_path).ok
+    assert check_gcode_isolated(path, PLA_NORMAL, 1.0, StageContext(), tmp_path, stl_path=cone).ok

@@ -117,8 +117,9 @@ def slice_file(
     check the result.
 
     ``model_height`` given means the caller vouches for the mesh (the design stage made it closed,
-    centred on XY (0, 0), standing on z=0 and within the printer), so it is not read again here;
-    without it the STL is loaded and checked first. Raises AgentError (stage "slicing"): "invalid"
+    centred on XY (0, 0), standing on z=0 and within the printer), so it is not read again here
+    (the G-code check, in its child process, reads it only to tell a pointed top that no slicer
+    prints from a part cut short); without it the STL is loaded and checked first. Raises AgentError (stage "slicing"): "invalid"
     for a mesh that is open or does not fit the printer, "failed" for a slicer that crashes, hangs
     past ``timeout_s`` or writes G-code that fails its check, Cancelled on cancel. ``gcode_path`` is
     written only when everything passed.
@@ -158,7 +159,7 @@ def slice_file(
         estimates = backend.parse_estimates(run.stdout_tail + run.stderr_tail)
         backend.finish(out, estimates, settings)
         ctx.report(STAGE, 0.9, "checking the G-code")
-        report = check_gcode_isolated(out, settings, model_height, ctx, workdir)
+        report = check_gcode_isolated(out, settings, model_height, ctx, workdir, stl_path=stl_in)
         if not report.ok:
             fits = set(report.rules_failed) <= _FIT_RULES
             raise AgentError(
