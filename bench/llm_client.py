@@ -37,7 +37,7 @@ from octoprint_aiagent.llm.loop import LoopThread  # noqa: E402
 ANSWER = json.dumps({
     "id": "chatcmpl-bench", "object": "chat.completion", "model": "fake",
     "choices": [{"index": 0, "finish_reason": "stop",
-                 "message": {"role": "assistant", "content": '{"kind": "cube", "params": {"size": 20}}'}}],
+                 "message": {"role": "assistant", "content": '{"part": {"cube": {"size": 20}}}'}}],
 }).encode()
 
 

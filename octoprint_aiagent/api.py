@@ -155,18 +155,35 @@ def create_blueprint(plugin, **blueprint_kwargs) -> flask.Blueprint:
         instruction = body.get("prompt")
         if not isinstance(instruction, str) or not instruction.strip() or set(body) - {"prompt", "print"}:
             return _error(400, "send {\"prompt\": \"make it 10 mm taller\"}")
-        check_prompt_length(instruction, int(services().settings("max_prompt_chars", default=2000)), "instruction")
-        runner = services().runner
+        svc = services()
+        check_prompt_length(instruction, int(svc.settings("max_prompt_chars", default=2000)), "instruction")
+        runner = svc.runner
         parent = runner.get(job_id)
         spec_data = (parent.outputs or {}).get("spec")
         if not spec_data:
             return _error(409, f"job {job_id} has no design to refine yet")
-        spec = refine_spec(DesignSpec.from_dict(spec_data), instruction)
         # The refined spec carries the material ("use PETG" changes it there); the parent's
         # material field must not override it.
-        request = JobRequest(**dict(parent.request, prompt="", spec=spec.to_dict(), part=None, material=None))
+        changed = dict(parent.request, spec=None, part=None, material=None)
+        if svc.settings("llm", "backend", default="offline") == "offline":
+            # Offline, the change is read now: an instruction it does not understand is a 422 here.
+            spec = refine_spec(DesignSpec.from_dict(spec_data), instruction)
+            request = JobRequest(**dict(changed, prompt="", base=None, spec=spec.to_dict()))
+        else:
+            # The LLM edits the document in the job (design_loop.py): that takes rounds of answers.
+            request = JobRequest(**dict(changed, prompt=instruction, base=spec_data))
         job = runner.submit(request, _user(), print_after=bool(body.get("print", False)), parent=job_id)
         return _job_response(job, 202)
+
+    @bp.route("/jobs/<job_id>/confirm", methods=["POST"])
+    @_require(Permissions.PLUGIN_AIAGENT_DESIGN)
+    def confirm_job(job_id):
+        require_design()
+        body = _json_body()
+        values = body.get("values", {})
+        if set(body) - {"values"} or not isinstance(values, dict):
+            return _error(400, "send {\"values\": {\"<assumption field>\": <value>, ...}} (empty: confirm them as they are)")
+        return _job_response(services().runner.confirm(job_id, _user(), values), 202)
 
     @bp.route("/jobs/<job_id>/model.stl", methods=["GET"])
     @_require(Permissions.PLUGIN_AIAGENT_DESIGN)

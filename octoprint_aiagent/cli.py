@@ -20,8 +20,9 @@ from .model.progress import StageContext
 
 
 def _understander(args):
-    """(prompt, ctx) -> spec: offline, or the LLM named by the flags (its loop thread stops at exit)."""
-    from .agent.understand import Understander
+    """(prompt, ctx) -> spec: offline, or the LLM named by the flags, its parts measured for the
+    printer of ``--bed`` (its loop thread stops at exit)."""
+    from .agent.understand import Understander, inspect_in_process
 
     if args.backend == "offline":
         return lambda prompt, ctx: Understander(None).understand(prompt, None, ctx)
@@ -29,6 +30,7 @@ def _understander(args):
 
     from .llm.config import LLMConfig
     from .llm.loop import LoopThread
+    from .model.printer import PrinterProfile
 
     config = LLMConfig(
         backend=args.backend,
@@ -39,8 +41,9 @@ def _understander(args):
     )
     loop = LoopThread()
     atexit.register(loop.stop)
-    understander = Understander(loop)
-    return lambda prompt, ctx: understander.understand(prompt, config, ctx)
+    printer = _printer(args) if hasattr(args, "bed") else PrinterProfile()
+    understander = Understander(loop, inspect=inspect_in_process(printer))
+    return lambda prompt, ctx: understander.understand(prompt, config, ctx, rounds=args.rounds)
 
 
 def _pipeline(args, slicing: bool):
@@ -145,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--backend", choices=("offline", "openai", "ollama"), default="offline")
         p.add_argument("--base-url", default="", help="LLM server, e.g. http://127.0.0.1:8080/v1 (API key from $AIAGENT_LLM_API_KEY)")
         p.add_argument("--model", default="")
-        p.add_argument("--llm-timeout", type=float, default=60.0)
+        p.add_argument("--llm-timeout", type=float, default=60.0, help="seconds for the whole design loop")
+        p.add_argument("--rounds", type=int, default=3, help="answers the LLM may give, the first included (1: no repair)")
         p.add_argument("--material", help="PLA, PETG, ABS, ASA, TPU or NYLON; default: the one the request names, else PLA")
 
     def printer(p):

@@ -11,7 +11,7 @@ from typing import Optional
 
 from .agent.design_worker import DesignWorker
 from .agent.jobs import Job, JobStore
-from .agent.pipeline import Pipeline, PipelineConfig, designer_in
+from .agent.pipeline import Pipeline, PipelineConfig, designer_in, inspector_in
 from .agent.runner import JobRunner
 from .capabilities import design_unavailable
 from .model.materials import MATERIALS, QUALITIES, material_preset
@@ -61,6 +61,7 @@ class Services:
             designer=designer_in(services.design_worker, lambda: services.runner.pipeline.config.design_timeout_s),
             # config: set from the settings by refresh_settings()
             on_stage_done=lambda stage, seconds: services.metrics.observe("stage_seconds", seconds, stage=stage),
+            refine=services.refine,
         )
         services.runner = JobRunner(
             store,
@@ -116,6 +117,8 @@ class Services:
                 "backend": backend,
                 "model": self.settings("llm", "model", default="") if backend != "offline" else "",
                 "offline_parser": True,
+                "rounds": self.llm_rounds(),
+                "confirm_assumptions": self.confirm_assumptions(),
             },
             "slicers": {"found": {k: v for k, v in self.slicers.items() if v}, "setting": self.runner.pipeline.config.slicer},
             "materials": {name: material_preset(name, overrides).to_dict() for name in MATERIALS},
@@ -152,8 +155,17 @@ class Services:
                 from .llm.loop import LoopThread
 
                 self._llm_loop = LoopThread()
-                self._understander = Understander(self._llm_loop, metrics=self.metrics)
+                config = lambda: self.runner.pipeline.config  # noqa: E731  (the settings as they are at each call)
+                inspect = inspector_in(self.design_worker, self.printer.profile, lambda: config().fit_clearance,
+                                       lambda: config().design_timeout_s)
+                self._understander = Understander(self._llm_loop, metrics=self.metrics, inspect=inspect)
             return self._understander
+
+    def llm_rounds(self) -> int:
+        return int(self.settings("llm", "rounds", default=3))
+
+    def confirm_assumptions(self) -> bool:
+        return bool(self.settings("confirm_assumptions", default=True))
 
     def understand(self, prompt: str, ctx: StageContext):
         try:
@@ -162,7 +174,15 @@ class Services:
             # A half-configured LLM must not stop the maker: understand offline and say why.
             spec = self.understander.understand(prompt, None, ctx)
             return replace(spec, notes=spec.notes + (f"the LLM is not usable ({exc}); understood offline",))
-        return self.understander.understand(prompt, config, ctx)
+        return self.understander.understand(prompt, config, ctx, rounds=self.llm_rounds())
+
+    def refine(self, spec, instruction: str, ctx: StageContext):
+        try:
+            config = self.llm_config()
+        except ValueError as exc:
+            refined = self.understander.refine(spec, instruction, None, ctx)
+            return replace(refined, notes=refined.notes + (f"the LLM is not usable ({exc}); changed offline",))
+        return self.understander.refine(spec, instruction, config, ctx, rounds=self.llm_rounds())
 
     def test_llm(self, backend: str, base_url: str, model: str, api_key: str, timeout_s: float) -> dict:
         """For the settings page's "Test connection": reachable? which models?"""
@@ -220,6 +240,9 @@ class OctoPrintJobHost:
 
     def print_without_asking(self) -> bool:
         return bool(self.services.settings("print_without_asking", default=False))
+
+    def confirm_assumptions(self) -> bool:
+        return self.services.confirm_assumptions()
 
     def publish(self, job: Job) -> None:
         plugin = self.services.plugin

@@ -16,8 +16,10 @@ SETTINGS_DEFAULTS = {
         "base_url": "",
         "model": "",
         "api_key": "",
-        "timeout": 60,
+        "timeout": 60,  # seconds for the whole design loop: every round's answer and measuring
+        "rounds": 3,  # answers the LLM may give for one part, the first included: the others repair it
     },
+    "confirm_assumptions": True,  # an LLM's part resting on sizes nobody stated waits for the user before slicing
     "slicer": "auto",  # auto | prusaslicer | curaengine | builtin
     "slicer_timeout": 600,
     "design_timeout": 120,
@@ -44,6 +46,7 @@ NUMBER_SETTINGS = {
     ("max_queued_jobs",): (int, 1, 1000),
     ("max_jobs_per_minute",): (int, 1, 10000),
     ("llm", "timeout"): (float, 1, 3600),
+    ("llm", "rounds"): (int, 1, 10),
 }
 
 
@@ -156,6 +159,7 @@ class AIAgentPlugin(
                 "js/aiagent_history.js",
                 "js/aiagent_settings.js",
                 "js/aiagent.js",
+                "js/aiagent_assumptions.js",  # its own view model, after the tab's it depends on
             ],
             "css": ["css/aiagent.css"],
         }

@@ -117,7 +117,7 @@ class _Server(ThreadingHTTPServer):
 
 class FakeLLMServer:
     def __init__(self, handler: Optional[Callable[[Request], Reply]] = None):
-        self.handler = handler or (lambda request: openai_reply('{"kind": "cube", "params": {"size": 20}}'))
+        self.handler = handler or (lambda request: openai_reply('{"part": {"cube": {"size": 20}}}'))
         self.hits: list = []
         self.connections = 0
         self.lock = threading.Lock()

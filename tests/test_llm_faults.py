@@ -4,16 +4,15 @@ what the user gets then (the offline parser's spec with a note, or a clear error
 from __future__ import annotations
 
 import concurrent.futures
-import json
 import threading
 import time
 
 import pytest
 
-from octoprint_aiagent.agent.understand import Understander
+from octoprint_aiagent.agent.understand import Understander, call_key
 from octoprint_aiagent.llm import prompting
 from octoprint_aiagent.llm.backends import complete_json, list_models, validate_connection
-from octoprint_aiagent.llm.cache import InFlight, SpecCache, request_key
+from octoprint_aiagent.llm.cache import InFlight, SpecCache
 from octoprint_aiagent.llm.config import LLMConfig, LLMError
 from octoprint_aiagent.llm.loop import LoopThread
 from octoprint_aiagent.llm.transport import _retry_after
@@ -24,7 +23,7 @@ from octoprint_aiagent.perf.metrics import Metrics
 from .fake_llm_server import FakeLLMServer, Reply, free_port, ollama_reply, openai_reply
 
 CHAT = "/v1/chat/completions"
-CUBE_20 = '{"kind": "cube", "params": {"size": 20}}'
+CUBE_20 = '{"part": {"cube": {"size": 20}}}'
 
 
 @pytest.fixture
@@ -145,7 +144,7 @@ def test_malformed_json_body(loop, server):
 
 
 def test_answer_cut_at_max_tokens(loop, server):
-    server.handler = lambda r: openai_reply('{"kind": "cu', finish_reason="length")
+    server.handler = lambda r: openai_reply('{"part": {"cu', finish_reason="length")
     with pytest.raises(LLMError, match="cut off"):
         ask(loop, config_for(server.url))
 
@@ -205,20 +204,25 @@ def test_oversized_body_is_refused(loop, server):
 
 
 def test_parse_answer_strips_fences():
-    assert prompting.parse_answer("```json\n" + CUBE_20 + "\n```") == json.loads(CUBE_20)
+    assert prompting.parse_answer("```json\n" + CUBE_20 + "\n```") == prompting.Answer({"cube": {"size": 20}})
 
 
 @pytest.mark.parametrize(
     "text, why",
     [
         ("G28\nG1 X10 Y10 F3000", "G-code"),
-        ('{"kind": "cube", "params": {"size": 20}, "start_gcode": "M104 S200"}', "G-code"),
+        ('{"part": {"cube": {"size": 20}}, "start_gcode": "M104 S200"}', "G-code"),
+        ('{"part": {"cube": {"size": 20}, "name": "G1 X0 Y0"}}', "G-code"),
         ("sure! here is your cube", "not valid JSON"),
         ("[1, 2]", "not a JSON object"),
-        ('{"kind": "cube", "params": {"size": 20}, "colour": "red"}', "does not allow: colour"),
-        ('{"kind": "cube", "params": {"size": "twenty"}}', "not a number"),
-        ('{"kind": "cube", "params": {"size": 20}, "notes": ["' + "a" * 40000 + '"]}', "longer than 32 kB"),
-        ('{"params": {"size": 20}}', "no object kind"),
+        ('{"part": {"cube": {"size": 20}}, "colour": "red"}', "does not allow: colour"),
+        ('{"kind": "cube", "params": {"size": 20}}', "does not allow: kind, params"),
+        ('{"part": {"cube": {"size": NaN}}}', "NaN, which is not a number"),
+        ('{"part": {"cube": {"size": 20}}, "quantity": "two"}', "not a whole number"),
+        ('{"part": {"cube": {"size": 20}}, "assumptions": [{"what": "size"}]}', "an assumption of the answer is not"),
+        ('{"part": {"cube": {"size": 20}}, "assumptions": [{"what": "' + "a" * 70000 + '", "value": 1}]}', "longer than 64 kB"),
+        ('{"assumptions": []}', "no part document"),
+        ('{"part": ' + "[" * 5000 + "]" * 5000 + "}", "nested too deeply"),
     ],
 )
 def test_parse_answer_rejects(text, why):
@@ -226,11 +230,20 @@ def test_parse_answer_rejects(text, why):
         prompting.parse_answer(text)
 
 
-def test_system_prompt_describes_every_kind():
+def test_system_prompt_names_every_node_type_with_its_parameters():
+    from octoprint_aiagent.model.document import SOLID_TYPES
+    from octoprint_aiagent.model.features import FEATURES
+    from octoprint_aiagent.model.patterns import PATTERNS
+    from octoprint_aiagent.model.sketches import SKETCHES
+    from octoprint_aiagent.model.solids import COMPOSITIONS
+
     text = prompting.system_prompt()
-    for kind in ("cube", "hex_prism", "plate_with_holes", "gear"):
-        assert f"- {kind}:" in text
-    assert "across_flats" in text and "csg" not in text
+    for table in (SOLID_TYPES, SKETCHES, FEATURES, PATTERNS):
+        for name, t in table.items():
+            if name not in COMPOSITIONS:
+                required = [p.name for p in t.params if p.required]
+                assert f"{name}(" in text and all(r in text for r in required), name
+    assert '"union": [SOLID' in text and "csg" not in text
 
 
 # -- understanding with fallback -------------------------------------------------------------------
@@ -240,11 +253,11 @@ def test_system_prompt_describes_every_kind():
     "answer, reason",
     [
         ("G1 X10 Y10 E5", "G-code"),
-        ('{"kind": "cube", "params": {"size": 5000}}', "it must be from 0.1 to 1000 mm"),
-        ('{"kind": "cube", "params": {"size": 20}, "gcode": "x"}', "does not allow"),
-        ('{"kind": "cube", "params": {"size": 20, "teeth": 12}}', "has no parameter 'teeth'"),
-        ('{"kind": "cube", "params": {"size": 20}, "material": "' + "P" * 40000 + '"}', "longer than"),
-        ('{"kind": "cube", "params": {"size": 35}}', ""),  # 35 mm is not what the prompt says
+        ('{"part": {"cube": {"size": 5000}}}', "it must be from 0.1 to 1000 mm"),
+        ('{"part": {"cube": {"size": 20}}, "gcode": "x"}', "does not allow"),
+        ('{"part": {"cube": {"size": 20, "teeth": 12}}}', "has no parameter 'teeth'"),
+        ('{"part": {"cube": {"size": 20}}, "assumptions": [{"what": "' + "P" * 70000 + '", "value": 1}]}', "longer than"),
+        ('{"part": {"cube": {"size": 35}}}', "the request says 20 mm"),  # 35 mm is not what the prompt says
     ],
 )
 def test_rejected_answers_fall_back_to_the_offline_parser_with_a_note(loop, server, answer, reason):
@@ -303,7 +316,7 @@ def test_cancel_while_waiting_for_the_llm(loop, server):
     release.set()
     assert isinstance(result.get("error"), Cancelled)
     # The cancel reaches the loop thread asynchronously; the call must then be gone, not left running.
-    key = request_key("a 20mm cube", "openai", server.url, "fake")
+    key = call_key(config_for(server.url), prompting.messages("a 20mm cube"))
     deadline = time.monotonic() + 5
     while understander.inflight.waiting(key) and time.monotonic() < deadline:
         time.sleep(0.01)
@@ -330,7 +343,7 @@ def test_identical_concurrent_requests_share_one_call(loop, server):
     config = config_for(server.url)
     with concurrent.futures.ThreadPoolExecutor(10) as pool:
         futures = [pool.submit(understander.understand, "a 20mm cube", config, StageContext()) for _ in range(10)]
-        key = request_key("a 20mm cube", "openai", server.url, "fake")
+        key = call_key(config, prompting.messages("a 20mm cube"))
         deadline = time.monotonic() + 10  # a bound, so that broken sharing fails instead of hanging
         while understander.inflight.waiting(key) < 10 and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -449,6 +449,16 @@ WORDS = ["a", "cube", "box", "cylinder", "tube", "gear", "plate", "with", "holes
          "open", "top", "lid", "M3", "20", "0", "2.5", "%", "°", "copies", "of them", "PLA", "PETG", "square", "round", "hollow"]
 
 
+@pytest.mark.parametrize("prompt", ["a square round cylinder 20 mm", "a round square box 20 mm", "a square cup round 20 mm"])
+def test_shape_words_that_contradict_each_other_end(prompt):
+    # "round" turns a box into a cylinder and "square" a cylinder into a box: both at once once
+    # looped forever; now either a spec or a sentence, at once.
+    try:
+        parse_prompt(prompt)
+    except AgentError as e:
+        assert e.stage == "understanding"
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.one_of(st.text(max_size=200), st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join)))
 def test_any_text_gives_a_spec_or_a_clear_error(text):

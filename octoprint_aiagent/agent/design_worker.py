@@ -37,8 +37,9 @@ STDERR_LINES = 20
 
 def _tasks() -> dict[str, Callable[..., dict]]:
     from .design import design_part
+    from .inspect import inspect_part
 
-    return {"design": design_part}
+    return {"design": design_part, "inspect": inspect_part}
 
 
 class DesignWorker:

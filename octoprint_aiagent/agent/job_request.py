@@ -15,11 +15,13 @@ FIELDS = {"prompt", "spec", "part", "material", "quality", "infill_percent", "pr
 
 @dataclass(frozen=True)
 class JobRequest:
-    """What a user asks for. Exactly one of prompt, spec and part says what to make."""
+    """What a user asks for. Exactly one of prompt, spec and part says what to make; or ``base``,
+    a spec to change as ``prompt`` says (a refine, made by the refine route)."""
 
     prompt: str = ""
     spec: Optional[dict] = None
     part: Optional[dict] = None  # a part document (model/document.py)
+    base: Optional[dict] = None
     material: Optional[str] = None  # chosen explicitly; None: as the request's words say, else the default
     quality: str = "normal"
     infill_percent: int = 20

@@ -27,7 +27,11 @@ _log = logging.getLogger(__name__)
 
 ACTIVE_STATES = ("queued", "understanding", "designing", "checking", "slicing", "printing")
 FINAL_STATES = ("ready", "done", "failed", "cancelled")
-STATES = ACTIVE_STATES[:-1] + ("ready", "printing", "done", "failed", "cancelled")
+# Waiting for the user: an LLM's part whose assumptions are to be confirmed before it is sliced.
+# Neither running (nothing to interrupt on a restart) nor final (confirm goes on).
+AWAITING_ASSUMPTIONS = "awaiting_assumptions"
+WAITING_STATES = (AWAITING_ASSUMPTIONS,)
+STATES = ACTIVE_STATES[:-1] + WAITING_STATES + ("ready", "printing", "done", "failed", "cancelled")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from .job_request import JobRequest
 STAGES = ("understanding", "designing", "checking", "slicing")
 
 Understand = Callable[[str, StageContext], DesignSpec]  # (prompt, ctx) -> spec
+Refine = Callable[[DesignSpec, str, StageContext], DesignSpec]  # (spec, instruction, ctx) -> the changed spec
 Designer = Callable[[DesignSpec, PrinterProfile, str, float, StageContext], dict]  # (..., fit clearance, ctx) -> report
 
 
@@ -67,14 +68,22 @@ class PipelineConfig:
 # -- stages ----------------------------------------------------------------------------------
 
 
-def understand_stage(request: JobRequest, understand: Understand, config: PipelineConfig, ctx: StageContext) -> DesignSpec:
+def understand_stage(request: JobRequest, understand: Understand, refine: Refine, config: PipelineConfig, ctx: StageContext) -> DesignSpec:
     if request.spec is not None:
         spec = DesignSpec.from_dict(dict(request.spec, backend=request.spec.get("backend") or "user"))
     elif request.part is not None:
         spec = DesignSpec.from_dict({"part": request.part, "backend": "user"})
+    elif request.base is not None:
+        spec = refine(DesignSpec.from_dict(request.base), request.prompt, ctx)
     else:
         spec = understand(request.prompt, ctx)
     return with_material(spec, request.material, config.default_material)
+
+
+def refine_offline(spec: DesignSpec, instruction: str, ctx: StageContext) -> DesignSpec:
+    from ..language.refine import refine_spec
+
+    return refine_spec(spec, instruction)
 
 
 def with_material(spec: DesignSpec, chosen: Optional[str], default: str) -> DesignSpec:
@@ -136,33 +145,36 @@ class Pipeline:
     designer: Designer
     config: PipelineConfig = field(default_factory=PipelineConfig)
     on_stage_done: Callable[[str, float], None] = lambda stage, seconds: None
+    refine: Refine = refine_offline
 
     def run(self, request: JobRequest, printer: PrinterProfile, workdir: Path, name: str, outputs: JobOutputs,
-            ctx: StageContext, until: str = "slicing") -> JobOutputs:
-        """Run the stages up to and including ``until``."""
+            ctx: StageContext, until: str = "slicing", start: str = "understanding") -> JobOutputs:
+        """Run the stages from ``start`` up to and including ``until``. A run that starts later
+        continues from what ``outputs`` holds (a spec whose assumptions were confirmed)."""
         config = self.config  # one consistent view, even if the settings change meanwhile
-        with self._stage("understanding", outputs, ctx):
-            outputs.spec = understand_stage(request, self.understand, config, ctx)
-        if until == "understanding":
-            return outputs
+        stages = STAGES[STAGES.index(start) : STAGES.index(until) + 1]
+        if "understanding" in stages:
+            with self._stage("understanding", outputs, ctx):
+                outputs.spec = understand_stage(request, self.understand, self.refine, config, ctx)
 
-        with self._stage("designing", outputs, ctx):
-            stl_path = str(Path(workdir) / f"{name}.stl")
-            outputs.report = self.designer(outputs.spec, printer, stl_path, config.fit_clearance, ctx)
-            outputs.stl_path = stl_path
+        if "designing" in stages:
+            with self._stage("designing", outputs, ctx):
+                stl_path = str(Path(workdir) / f"{name}.stl")
+                outputs.report = self.designer(outputs.spec, printer, stl_path, config.fit_clearance, ctx)
+                outputs.stl_path = stl_path
 
-        with self._stage("checking", outputs, ctx):
-            check_stage(outputs.report)
-        if until == "checking":
-            return outputs
+        if "checking" in stages:
+            with self._stage("checking", outputs, ctx):
+                check_stage(outputs.report)
 
-        with self._stage("slicing", outputs, ctx):
-            settings = slice_settings(outputs.spec, request.quality, request.infill_percent, printer, config)
-            gcode_path = str(Path(workdir) / f"{name}.gcode")
-            result = slice_stage(outputs.stl_path, gcode_path, settings, config, ctx, model_height=outputs.report["bbox"][2])
-            outputs.slicer = result.slicer
-            outputs.gcode = dict(result.report.to_dict(), material=settings.material.name)
-            outputs.gcode_path = gcode_path
+        if "slicing" in stages:
+            with self._stage("slicing", outputs, ctx):
+                settings = slice_settings(outputs.spec, request.quality, request.infill_percent, printer, config)
+                gcode_path = str(Path(workdir) / f"{name}.gcode")
+                result = slice_stage(outputs.stl_path, gcode_path, settings, config, ctx, model_height=outputs.report["bbox"][2])
+                outputs.slicer = result.slicer
+                outputs.gcode = dict(result.report.to_dict(), material=settings.material.name)
+                outputs.gcode_path = gcode_path
         return outputs
 
     def _stage(self, stage: str, outputs: JobOutputs, ctx: StageContext):
@@ -189,6 +201,17 @@ class _TimedStage:
             # A bug in a stage is still reported as that stage's failure, with its type.
             raise AgentError(self.stage, f"unexpected error: {type(exc).__name__}: {exc}", reason="failed") from exc
         return False
+
+
+def inspector_in(worker, printer: Callable[[], PrinterProfile], clearance: Callable[[], float], timeout_s: Callable[[], float]):
+    """The design loop's measuring (agent/inspect.py) in a ``design_worker.DesignWorker`` child
+    process, for the printer profile and the settings as they are at each call."""
+
+    def inspect(spec: DesignSpec, ctx: StageContext) -> dict:
+        args = {"spec": spec.to_dict(), "printer": printer().to_dict(), "clearance": clearance()}
+        return worker.call("inspect", args, ctx, stage="understanding", timeout_s=timeout_s())
+
+    return inspect
 
 
 def designer_in(worker, timeout_s: Callable[[], float]) -> Designer:

@@ -13,14 +13,16 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Protocol
 
+from ..llm.config import BACKEND_NAMES
 from ..model.errors import AgentError
 from ..model.progress import StageContext
+from ..model.spec import DesignSpec, confirm_assumptions
 from .job_request import JobRequest
-from .jobs import Job, JobStore
+from .jobs import AWAITING_ASSUMPTIONS, Job, JobStore
 from .pipeline import JobOutputs, Pipeline
 
 _log = logging.getLogger(__name__)
@@ -34,9 +36,20 @@ class JobHost(Protocol):
     def cancel_print(self, path: str, user: str) -> None: ...
     def publish(self, job: Job) -> None: ...
     def print_without_asking(self) -> bool: ...
+    def confirm_assumptions(self) -> bool: ...
 
 
 STORE_WAIT_S = 5.0  # how long a new job waits for the history to be on disk before the 202
+
+
+@dataclass(frozen=True)
+class _Work:
+    """A job for the worker: from ``start`` on, continuing from ``outputs`` when it is given."""
+
+    job_id: str
+    request: JobRequest
+    start: str = "understanding"
+    outputs: Optional[JobOutputs] = None
 
 
 class RateLimiter:
@@ -82,12 +95,10 @@ class JobRunner:
     def submit(self, request: JobRequest, user: str, print_after: bool = False, parent: Optional[str] = None) -> Job:
         self._check_store()
         with self._lock:
-            waiting = len(self._contexts)
-            if waiting >= self.max_queued:
-                raise AgentError("queue", f"{waiting} jobs are already waiting", reason="busy", hint="retry in 30 s", retry_after=30)
+            self._check_room()
             self.limiter.check(user)
             job = Job(id=Job.new_id(), user=user, request=request.to_dict(), parent=parent, print_requested=print_after)
-            self._contexts[job.id] = StageContext(on_progress=lambda stage, f, msg, jid=job.id: self._progress(jid, stage, f, msg))
+            self._contexts[job.id] = self._context(job.id)
         self._save(job)
         # The 202 promises the job exists, even if OctoPrint is killed next.
         if not self.store.flush(timeout=STORE_WAIT_S):
@@ -96,8 +107,16 @@ class JobRunner:
             self.store.delete(job.id)
             self._check_store()
             raise AgentError("queue", "the job could not be saved in time", reason="unavailable", hint="retry in a minute", retry_after=60)
-        self._queue.put((job.id, request))
+        self._queue.put(_Work(job.id, request))
         return job
+
+    def _check_room(self) -> None:
+        waiting = len(self._contexts)
+        if waiting >= self.max_queued:
+            raise AgentError("queue", f"{waiting} jobs are already waiting", reason="busy", hint="retry in 30 s", retry_after=30)
+
+    def _context(self, job_id: str) -> StageContext:
+        return StageContext(on_progress=lambda stage, f, msg: self._progress(job_id, stage, f, msg))
 
     def _check_store(self) -> None:
         problem = self.store.problem
@@ -124,22 +143,27 @@ class JobRunner:
             item = self._queue.get()
             if item is None:
                 return
-            job_id, request = item
             try:
-                self._run(job_id, request)
+                self._run(item)
             except Exception as exc:  # the only worker must outlive any job
-                _log.exception("Job %s failed unexpectedly", job_id)
-                self._fail(job_id, AgentError("job", f"unexpected error: {type(exc).__name__}: {exc}", reason="failed"), None)
+                _log.exception("Job %s failed unexpectedly", item.job_id)
+                self._fail(item.job_id, AgentError("job", f"unexpected error: {type(exc).__name__}: {exc}", reason="failed"), None)
 
-    def _run(self, job_id: str, request: JobRequest) -> None:
+    def _run(self, work: _Work) -> None:
+        job_id, request = work.job_id, work.request
         ctx = self._contexts.get(job_id)
         workdir = Path(tempfile.mkdtemp(prefix=f"aiagent-{job_id}-"))
-        outputs = JobOutputs()
+        outputs = work.outputs or JobOutputs()
         try:
             try:
                 if ctx is None or ctx.cancelled:
                     raise AgentError("queued", "cancelled by the user", reason="cancelled")
-                self.pipeline.run(request, self.host.printer_profile(), workdir, f"part-{job_id}", outputs, ctx)
+                printer, name = self.host.printer_profile(), f"part-{job_id}"
+                self.pipeline.run(request, printer, workdir, name, outputs, ctx, until="checking", start=work.start)
+                if work.start == "understanding" and self._must_confirm(outputs.spec):
+                    self._await_assumptions(job_id, outputs)
+                    return
+                self.pipeline.run(request, printer, workdir, name, outputs, ctx, start="slicing")
                 files = self._store_outputs(job_id, outputs)
             except AgentError as exc:
                 self._fail(job_id, exc, outputs)
@@ -156,6 +180,36 @@ class JobRunner:
             with self._lock:
                 self._contexts.pop(job_id, None)
             shutil.rmtree(workdir, ignore_errors=True)
+
+    def _must_confirm(self, spec: DesignSpec) -> bool:
+        """An LLM's part that rests on sizes nobody stated waits for the user to see them first
+        (the setting "confirm assumptions"); the offline parser's parts go on as they always have."""
+        guessed = any(a.field != "material" for a in spec.assumptions)
+        return guessed and spec.backend in BACKEND_NAMES and self.host.confirm_assumptions()
+
+    def _await_assumptions(self, job_id: str, outputs: JobOutputs) -> None:
+        files = self._store_outputs(job_id, outputs, gcode=False)  # the model, for the preview
+        job = self.store.get(job_id)
+        self._save(replace(job, state=AWAITING_ASSUMPTIONS, stage="", progress=1.0, message="confirm or correct the assumptions to go on",
+                           outputs=outputs.to_dict(), files=files))
+
+    def confirm(self, job_id: str, user: str, values: dict) -> Job:
+        """The user has seen the assumptions of a job waiting for them, and set ``values`` for some
+        ({field: value}): the part is designed again with them, checked and sliced."""
+        job = self.get(job_id)
+        if job.state != AWAITING_ASSUMPTIONS:
+            raise AgentError("confirming", f"job {job_id} is {job.state}; only a job waiting for its assumptions can be confirmed",
+                             reason="conflict")
+        spec = confirm_assumptions(DesignSpec.from_dict(job.outputs["spec"]), values)
+        outputs = JobOutputs(spec=spec, timings={k: v for k, v in (job.outputs.get("timings") or {}).items() if k == "understanding"})
+        self._check_store()
+        with self._lock:
+            self._check_room()
+            self._contexts[job_id] = self._context(job_id)
+        job = self._save(replace(job, state="queued", stage="", progress=0.0, message=f"assumptions confirmed by {user}",
+                                 outputs=outputs.to_dict()))
+        self._queue.put(_Work(job_id, JobRequest(**job.request), start="designing", outputs=outputs))
+        return job
 
     def _fail(self, job_id: str, exc: AgentError, outputs: Optional[JobOutputs]) -> None:
         """End a job as failed (or cancelled) with its reason, keeping the model made so far.
@@ -204,6 +258,9 @@ class JobRunner:
         if job.state == "printing":
             self.host.cancel_print(job.files.get("gcode"), user)
             return job
+        if job.state == AWAITING_ASSUMPTIONS:
+            error = AgentError("confirming", "cancelled by the user", reason="cancelled").to_dict()
+            return self._save(replace(job, state="cancelled", stage="", message=error["message"], error=error))
         with self._lock:
             ctx = self._contexts.get(job_id)
         if ctx is None or not job.active:

@@ -73,12 +73,13 @@ def _need_prism(solid, path: str, what: str) -> Prism:
     return prism
 
 
-def _fits(size: float, prism: Prism, path: str, what: str, vertical: bool, limit: float = 2.0) -> None:
+def _fits(size: float, prism: Prism, path: str, what: str, edges: str) -> None:
+    """Roundings or bevels must leave some of each side they meet on: two on each side of the
+    outline; up its height, none (vertical edges), one (top or bottom edges) or two (all)."""
     w, d = prism.size
     h = prism.height
-    # Rounding or bevelling only the vertical edges takes nothing off the height: a 3 mm plate
-    # may have corners of 5 mm radius.
-    if limit * size >= min(w, d, np.inf if vertical else h):
+    on_height = {"vertical": 0, "top": 1, "bottom": 1}.get(edges, 2)
+    if 2 * size >= min(w, d) or on_height * size >= h:
         raise invalid(f"{path}: {size:g} mm is too large to {what} a {w:.4g} x {d:.4g} x {h:.4g} mm part")
 
 
@@ -86,12 +87,12 @@ def fillet(solid: manifold3d.Manifold, p: dict, ctx, path: str) -> manifold3d.Ma
     r, edges = p["radius"], p["edges"]
     prism = _need_prism(solid, path, "rounding edges")
     if edges == "vertical":
-        _fits(r, prism, path, "round the corners of", vertical=True)
+        _fits(r, prism, path, "round the corners of", edges)
         opened = prism.section.offset(-r, MITER)
         if opened.is_empty():
             raise invalid(f"{path}: a {r:g} mm radius is too large for the part's outline")
         return prism.extrude(opened.offset(r, ROUND, 2.0, circle_segments(r)))
-    _fits(r, prism, path, "round the edges of", vertical=False)
+    _fits(r, prism, path, "round the edges of", edges)
     if _is_block(prism):
         return _rounded_block(prism, r, edges)
     if _is_disc(prism):
@@ -103,9 +104,9 @@ def chamfer(solid: manifold3d.Manifold, p: dict, ctx, path: str) -> manifold3d.M
     c, edges = p["size"], p["edges"]
     prism = _need_prism(solid, path, "bevelling edges")
     if edges == "vertical":
-        _fits(c, prism, path, "bevel the corners of", vertical=True)
+        _fits(c, prism, path, "bevel the corners of", edges)
         return prism.extrude(_cut_corners(prism.section, c))
-    _fits(c, prism, path, "bevel the edges of", vertical=False)
+    _fits(c, prism, path, "bevel the edges of", edges)
     if _is_block(prism):
         return _chamfered_block(prism, c, edges)
     if _is_disc(prism):

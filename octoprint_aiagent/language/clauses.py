@@ -40,23 +40,24 @@ def _is(item, category: str, value=None) -> bool:
     return isinstance(item, Phrase) and item.category == category and (value is None or item.value == value)
 
 
+def feature_named(item, items: list) -> Optional[str]:
+    """The feature an item names, if any, among the clause's ``items``."""
+    if _is(item, "role") and item.value.count and item.value.count.endswith("_count"):
+        name = item.value.count[: -len("_count")]
+        return name if name in FEATURES else None
+    if _is(item, "role") and item.value.role == "hole":
+        return "hole"
+    if _is(item, "role") and item.value.role == "bore" and not any(_is(i, "kind") for i in items):
+        return "hole"  # "with a 5 mm bore": the part's own hole (a gear's, a tube's)
+    if (_is(item, "place") and item.value[0] == "engrave") or _text(item).startswith(TEXT_MARK):
+        return "text"  # a quoted text is always letters on the part
+    return None
+
+
 def head_of(items: list) -> tuple[Optional[str], Optional[Noun]]:
     """What a run of items names first: a feature wins over a fastener it is for ("holes for M3
     bolts"); an object anywhere else makes the clause an object's."""
-    feature = None
-    for item in items:
-        if _is(item, "role") and item.value.count and item.value.count.endswith("_count"):
-            name = item.value.count[: -len("_count")]
-            if name in FEATURES:
-                feature = feature or name
-        elif _is(item, "role") and item.value.role == "hole":
-            feature = feature or "hole"
-        elif _is(item, "role") and item.value.role == "bore" and not any(_is(i, "kind") for i in items):
-            feature = feature or "hole"  # "with a 5 mm bore": the part's own hole (a gear's, a tube's)
-        elif _is(item, "place") and item.value[0] == "engrave":
-            feature = feature or "text"
-        elif _text(item).startswith(TEXT_MARK):  # a quoted text is always letters on the part
-            feature = feature or "text"
+    feature = next((f for f in (feature_named(i, items) for i in items) if f), None)
     nouns = [i.value for i in items if _is(i, "kind")]
     fors = [k for k, i in enumerate(items) if _text(i) == "for"]
     after_for = [i.value for i in items[fors[0]:] if _is(i, "kind")] if fors else []
@@ -106,5 +107,53 @@ def clauses_of(items: list) -> list[Clause]:
         out[-1].items.append(item)
     out = [c for c in out if c.items]
     for clause in out:
+        clause.items = _purpose_named(clause.items)
         clause.head, clause.noun = head_of(clause.items)
+    return [part for clause in out for part in _features_apart(clause)]
+
+
+_PREPOSITIONS = frozenset(("of", "in", "into", "on", "through", "across"))
+
+
+def _features_apart(clause: Clause) -> list[Clause]:
+    """An object's clause that also names a feature is two clauses, the object's first: "a 40 mm
+    cube hollowed out" | "hollowed out"; "drill a 6 mm hole through the middle | of a 30 mm plate";
+    "a filleted 20 mm cube" | "filleted". A feature is never lost inside its object's words."""
+    items = clause.items
+    noun_at = next((k for k, i in enumerate(items) if _is(i, "kind") and not _for_fastener(items, k)), None)
+    if noun_at is None:
+        return [clause]
+    before = next((k for k in range(noun_at) if feature_named(items[k], [])), None)  # a bore before "of a plate" is a hole
+    opening = next((k for k in range(noun_at - 1, before, -1) if _text(items[k]).split()[-1:] and _text(items[k]).split()[-1] in _PREPOSITIONS),
+                   None) if before is not None else None
+    after = next((k for k in range(noun_at + 1, len(items)) if feature_named(items[k], items)), None)
+    adjective = next((k for k in range(noun_at) if feature_named(items[k], items)), None)
+    if opening is not None:  # "drill a hole ... of a plate": the object, then the feature ("right through" stays its)
+        parts = [items[opening + 1:], items[: opening + int(_is(items[opening], "place"))]]
+    elif after is not None:
+        parts = [items[:after], items[after:]]
+    elif adjective is not None:  # "a filleted 20 mm cube": the word alone says the feature
+        parts = [items[:adjective] + items[adjective + 1:], [items[adjective]]]
+    else:
+        return [clause]
+    out = []
+    for part in parts:
+        split_clause = Clause(part)
+        split_clause.head, split_clause.noun = head_of(part)
+        out.append(split_clause)
     return out
+
+
+def _purpose_named(items: list) -> list:
+    """ "an M8 nut for my bolt": a fastener after "for", once a part is named, is what the part goes
+    with (its size stays, to say which), not a second part."""
+    first = next((k for k, i in enumerate(items) if _is(i, "kind")), None)
+    if first is None:
+        return items
+    return [Phrase("filler", None, i.text) if k > first and _is(i, "kind") and _for_fastener(items, k) else i
+            for k, i in enumerate(items)]
+
+
+def _for_fastener(items: list, k: int) -> bool:
+    """Is the noun at k a fastener a hole is for ("holes for M3 bolts")?"""
+    return items[k].value.noun.split()[-1].rstrip("s") in FASTENERS and any(_text(i) == "for" for i in items[:k])

@@ -87,6 +87,8 @@ def read_feature(kind: str, clause: Clause, reading: Reading) -> Read:
             raise AgentError(STAGE, f"I understood a {kind} but not what '{s.said}' is for",
                              hint=f"say what each size of the {kind} measures")
         _set(found, target, s)
+    if kind == "pocket" and len(loose) >= 2 and (len(loose) == 3 or "depth" in found.values):
+        order = ("length", "width", "depth")  # "a 10 x 20 mm pocket, 3 mm deep": its outline's two sides
     for s in loose:  # sizes without a word fill the feature's sizes in order
         free = [p for p in order if p not in found.values]
         if not free:

@@ -93,12 +93,14 @@ def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
     head = next((p[1] for p in reading.places if p[0] == "head"), None)
     if kind in ("hex_bolt", "cap_screw") and head:
         kind = "hex_bolt" if head == "hex" else "cap_screw"
-    refined = True
+    refined, seen = True, {kind}
     while refined:  # "a box with a lid for a Raspberry Pi": box -> box with lid -> enclosure
         refined = False
         for named, signal, made in _REFINEMENTS:
-            if kind == named and signal in signals:
+            # "round" and "square" together would turn a box into a cylinder and back forever
+            if kind == named and signal in signals and made not in seen:
                 kind, refined = made, True
+                seen.add(made)
                 if (named, signal) in _REFINEMENT_NOTES:
                     notes.append(_REFINEMENT_NOTES[(named, signal)])
                 break

@@ -18,6 +18,7 @@ from ..model.errors import AgentError
 from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
 from .absorbing import absorbed
 from .clauses import Clause, clauses_of, has_sizes, head_of, split
+from .drawing import mark_points, part_placement, points_in, polygon_base, redraw, run_text, split_moves
 from .feature_words import TEXT_MARK
 from .features import TABLES, Read, read_feature
 from .objects import label, placed_values, resolve_kind
@@ -33,29 +34,26 @@ _NAMED = re.compile(r"\b(?:the name|the word|the words|the text|the letters|init
 def parse_prompt(prompt: str) -> DesignSpec:
     """Understand a request offline. Raises AgentError(stage "understanding", reason "invalid")."""
     text = clean_request(prompt)
-    marked, texts = mark_texts(text)
-    title, rest = split(items_of(marked))
-    draft = Draft()
-    clauses = clauses_of(rest)
-    named = title and head_of(title)[0] == "object"
-    if title and (has_sizes(title) or (named and not any(c.head == "object" for c in clauses))):
-        clauses = _with_title(title, clauses)
-    elif title:
-        draft.notes.append(f"'{_words(title)}' is the part's name; what follows says what it is")
-    clauses = _attached(clauses)
-    readings = [read_items(c.items) for c in clauses]
+    clauses, readings, texts, notes, moves, runs = read_clauses(text)
+    draft = Draft(notes=notes)
     base = next((i for i, c in enumerate(clauses) if c.head == "object"), None)
     if base is None:
         what = next((c.head for c in clauses if c.head), None)
         raise AgentError(STAGE, "I did not understand what object to make" + (f" with the {what}" if what else ""),
                          hint="name the object and its sizes, e.g. 'a 20 mm cube' or 'a cylinder 30 mm wide and 10 mm tall'; "
                          f"I know: {', '.join(label(k) for k in KINDS)}")
-    _base(draft, readings[base])
+    if clauses[base].noun.kind == "extrude":  # an outline through points (drawing.py)
+        draft.kind = "extrude"
+        draft.params, roles = polygon_base(readings[base], points_in(clauses[base].items, runs))
+        for role in roles:
+            draft.role(*role)
+    else:
+        _base(draft, readings[base])
     features = _absorbed(draft, [(c, r) for i, (c, r) in enumerate(zip(clauses, readings)) if i != base])
     previous: Optional[dict] = None
     for clause, reading in features:
         previous = _feature(draft, clause, reading, previous, texts)
-    missing = [p.description for p in KINDS[draft.kind].params if p.required and p.name not in draft.params]
+    missing = [p.description for p in KINDS[draft.kind].params if p.required and p.name not in draft.params] if draft.kind in KINDS else []
     if missing:
         raise AgentError(STAGE, f"I understood a {label(draft.kind)} but not its {' or '.join(missing)}",
                          hint="add the missing size, e.g. '... 20 mm tall'")
@@ -65,9 +63,15 @@ def parse_prompt(prompt: str) -> DesignSpec:
     quantities = {r.quantity for r in readings if r.quantity}
     if len(quantities) > 1:
         raise AgentError(STAGE, f"the request gives two different quantities: {' and '.join(map(str, sorted(quantities)))}")
+    _every_point_run_used(clauses[base], moves, runs)
     node: dict = {draft.kind: draft.params}
     if draft.features:
         node["features"] = draft.features
+    moved, roles, notes = part_placement(moves, runs)
+    node.update(moved)
+    for role in roles:
+        draft.role(*role)
+    draft.notes += notes
     spec = DesignSpec(
         part=node,
         assumptions=tuple(draft.assumed),
@@ -79,6 +83,35 @@ def parse_prompt(prompt: str) -> DesignSpec:
         notes=tuple(n for r in readings for n in r.notes) + tuple(draft.notes),
     )
     return validate_spec(spec)
+
+
+def read_clauses(text: str) -> tuple[list[Clause], list[Reading], list[str], list[str], list[Clause], list]:
+    """A cleaned request as clauses, each read: (clauses, their readings, the texts to put on the
+    part, notes, the clauses that move the part, the runs of points). Grounding reads an LLM's
+    request the same way (grounding.py)."""
+    marked, texts = mark_texts(text)
+    marked, runs = mark_points(marked)
+    title, rest = split(redraw(items_of(marked)))
+    notes = []
+    clauses, moves = split_moves(clauses_of(rest))
+    named = title and head_of(title)[0] == "object"
+    if title and (has_sizes(title) or (named and not any(c.head == "object" for c in clauses))):
+        clauses = _with_title(title, clauses)
+    elif title:
+        notes.append(f"'{_words(title)}' is the part's name; what follows says what it is")
+    clauses = _attached(clauses)
+    return clauses, [read_items(c.items) for c in clauses], texts, notes, moves, runs
+
+
+def _every_point_run_used(base: Clause, moves: list[Clause], runs: list) -> None:
+    """Points are an outline (the base's) or an offset (a move's); any others are refused."""
+    using = moves + ([base] if base.noun.kind == "extrude" else [])
+    used = [points_in(c.items, runs) for c in using]
+    for run in runs:
+        if not any(run is u for u in used):
+            raise AgentError(STAGE, f"I understood the points {run_text(run)} but not what they are for",
+                             hint="points can give a part's outline ('a polygon through the points ..., 5 mm thick') "
+                             "or where to move it ('move it by (10, 0, 0)')")
 
 
 def mark_texts(text: str) -> tuple[str, list[str]]:
@@ -122,9 +155,14 @@ def _attached(clauses: list[Clause]) -> list[Clause]:
     when their size words do not fit that feature, to the object."""
     out: list[Clause] = []
     leading: list = []  # words before anything is named ("diameter 20 mm, height 5 mm, a cylinder")
-    for clause in clauses:
+    for k, clause in enumerate(clauses):
         if clause.head is None and not out:
             leading += clause.items
+            continue
+        following = clauses[k + 1] if k + 1 < len(clauses) else None
+        if clause.head is None and _opens(clause) and following is not None and following.head not in (None, "object", "another") \
+                and _fits(following.head, clause):
+            following.items = clause.items + following.items  # "with a 40 mm long, 6 mm wide slot"
             continue
         if clause.head is not None:
             if clause.head == "object" and leading and not any(c.head == "object" for c in out):
@@ -142,6 +180,12 @@ def _attached(clauses: list[Clause]) -> list[Clause]:
     return out
 
 
+def _opens(clause: Clause) -> bool:
+    """Does the clause start a new thing ("with a 40 mm long, ...") rather than go on describing?"""
+    first = clause.items[0]
+    return getattr(first, "category", None) == "sep" and first.text in ("with", "having", "featuring", "plus") and has_sizes(clause.items)
+
+
 def _fits(feature: str, clause: Clause) -> bool:
     reading = read_items(list(clause.items))
     if reading.materials or reading.quantity or reading.nouns:
@@ -154,10 +198,14 @@ def _base(draft: Draft, reading: Reading) -> None:
     kind, noun, notes = resolve_kind(reading)
     thread = next((p for p in KINDS[kind].params if p.kind == "thread"), None)
     screws = [s for s in reading.sizes if s.measure.unit == "M"]
-    if thread and screws:  # "an M8 nut": the size names the thread; it is not a length to place
-        draft.params[thread.name] = screws[0].measure.text.upper().replace(" ", "")
-        draft.role(screws[0].said, screws[0].measure.value, thread.name, f"{label(kind)} {thread.description}")
-        reading = replace(reading, sizes=[s for s in reading.sizes if s is not screws[0]])
+    if thread and screws:  # "an M8 nut (for an M8 bolt)": the size names the thread; it is not a length to place
+        names = {s.measure.text.upper().replace(" ", "") for s in screws}
+        if len(names) > 1:
+            raise AgentError(STAGE, f"the request names {' and '.join(sorted(names))} for one {label(kind)}; which size?")
+        draft.params[thread.name] = names.pop()
+        for screw in screws:
+            draft.role(screw.said, screw.measure.value, thread.name, f"{label(kind)} {thread.description}")
+        reading = replace(reading, sizes=[s for s in reading.sizes if s not in screws])
     elif thread and thread.required:
         raise AgentError(STAGE, f"I understood a {label(kind)} but not its size", hint=f"e.g. 'an M8 {label(kind)}'")
     turn = next((p for p in KINDS[kind].params if p.kind == "angle" and p.name != "pressure_angle"), None)

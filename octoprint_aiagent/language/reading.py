@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ..model.errors import AgentError
-from .units import MM_PER_UNIT, Measure, Number, Token, normalise, read_quantities, tokenize
+from .units import MM_PER_UNIT, POINT_RUN, Measure, Number, Token, normalise, read_quantities, tokenize
 from .vocabulary import Item, Noun, Phrase, RoleWord, match_phrases
 
 STAGE = "understanding"
@@ -81,7 +81,7 @@ def clean_request(text, what: str = "request") -> str:
     if not any(c.isalpha() for c in cleaned):
         raise AgentError(STAGE, f"the {what} has no words, only {cleaned[:40]!r}", hint="describe the part, e.g. 'a 20 mm cube'")
     # Numbers the reader does not take apart must be refused, not half read ("1e9" is not 1).
-    odd = _EXPONENT.search(cleaned) or _NEGATIVE.search(cleaned)
+    odd = _EXPONENT.search(cleaned) or _NEGATIVE.search(POINT_RUN.sub(" ", cleaned))  # coordinates may be negative
     if odd:
         kind = "negative" if odd.re is _NEGATIVE else "in exponent notation"
         raise AgentError(STAGE, f"{odd.group(0).strip()!r} is {kind}: sizes are plain positive numbers", hint="e.g. 'a 20 mm cube'")
@@ -161,7 +161,7 @@ def _group_sizes(items: list[Item]) -> list[Item]:
             continue
         after = items[j] if j < len(items) else None
         first = members[0]
-        counted = _counting_word(after) or (_phrase(after, "kind") and after.value.plural)
+        counted = (_counting_word(after) or _phrase(after, "kind")) and after.value.plural  # not "a 30 x 20 mm recess"
         if len(members) == 2 and isinstance(first, Number) and first.is_whole and isinstance(members[1], Measure) and counted:
             out.extend(members)  # "4 x M3 holes", "2 x 20mm cubes": a count, then a size
         else:

@@ -39,7 +39,10 @@ def refine_spec(spec: DesignSpec, instruction: str) -> DesignSpec:
     """Apply one instruction to a spec. Raises AgentError(stage "understanding") if not understood."""
     text = clean_request(instruction, "instruction")
     if spec.kind not in KINDS:
-        raise AgentError(STAGE, f"a {label(spec.kind)} of several pieces cannot be refined offline", hint="describe the new part instead")
+        what = {"extrude": "an outline through points", "union": "a part of several pieces",
+                "difference": "a part of several pieces", "intersection": "a part of several pieces"}.get(spec.kind, f"a {label(spec.kind)}")
+        raise AgentError(STAGE, f"{what} cannot be changed in words offline",
+                         hint="edit its sizes where the tab shows what it understood, or describe the new part")
     spec = validate_spec(spec)
     draft = _Draft(spec.kind, dict(spec.params), features=copy.deepcopy(spec.features))
     items: list[object | None] = list(items_of(text))

@@ -48,6 +48,10 @@ _PARTS = {"half": 0.5, "halves": 0.5, "quarter": 0.25, "quarters": 0.25}
 _VULGAR = {"½": " 1/2", "¼": " 1/4", "¾": " 3/4", "⅛": " 1/8", "⅜": " 3/8", "⅝": " 5/8", "⅞": " 7/8"}
 _QUOTES = {"″": '"', "“": '"', "”": '"', "„": '"', "’": "'", "‘": "'", "′": "'", "×": " x ", "⁄": "/"}
 
+_COORD = r"[-−]?\s?\d+(?:\.\d+)?"
+_TUPLE = rf"\(\s*{_COORD}\s*,\s*{_COORD}(?:\s*,\s*{_COORD})?\s*\)"
+# Coordinates written as "(0,0), (40,0) and (40,10)", with an optional "mm" after the run.
+POINT_RUN = re.compile(rf"{_TUPLE}(?:\s*(?:,|and|,\s*and)?\s*{_TUPLE})*(?:\s*mm\b)?")
 _TOKEN = re.compile(r"(?P<num>\d+(?:\.\d+)?|\.\d+)|(?P<word>[^\W\d_]+)|(?P<punct>[^\s\w]|_)")
 
 
@@ -100,6 +104,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(?:raspberry\s*pi|rpi|pi)\s*zero(?:\s*2)?(?:\s*w(?:h)?)?\b", " rpizeroboard ", text)
     text = re.sub(r"\b(?:raspberry\s*pi|rpi|pi)\s*[34](?:\s*model)?(?:\s*b)?\+?(?=\W|$)", " rpifourboard ", text)
     text = re.sub(r"\barduino\s*uno(?:\s*r3)?\b", " arduinounoboard ", text)
+    # What the part goes with is said many ways; "for" is how the reader knows it is not a second part.
+    text = re.sub(r"\b(?:(?:that|which)\s+(?:will\s+)?fits?|to\s+fit|fitting|to\s+go\s+(?:on|with)|to\s+match|matching)\b", " for ", text)
     return re.sub(r"(?<=[^\W_])-(?=[^\W_])", " ", text)  # half-inch, 12-tooth, 1-1/2, open-top
 
 

@@ -81,6 +81,9 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
     elif has(read, "pattern", "grid"):
         columns, rows = read.grid or _squarest(n, read.kind)
         out["pattern"] = {"grid": {"columns": columns, "rows": rows}}
+        if read.grid:
+            draft.role(f"{columns} by {rows}", columns, f"{where}.pattern.grid.columns", "columns of the grid")
+            draft.role(f"{columns} by {rows}", rows, f"{where}.pattern.grid.rows", "rows of the grid")
     elif n > 1:
         if has(read, "pattern", "row") or "@spacing" in values:
             row: dict = {"count": n}
@@ -90,6 +93,9 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
             out["pattern"] = {"row": row}
         else:
             out["pattern"] = {"spread": {"count": n}}
+    if n > 1 and "pattern" in out:  # the count is a number of the request too
+        (shape, params), = out["pattern"].items()
+        draft.role(f"{n} {read.kind}s", n, f"{where}.pattern.{shape}" + (".count" if "count" in params else ""), f"how many {read.kind}s")
     if "@spacing" in values and "row" not in out.get("pattern", {}):
         raise AgentError(STAGE, f"'{values['@spacing'][1]}': a spacing fits {read.kind}s in a row, not this arrangement")
     return out
@@ -247,7 +253,9 @@ def shell(draft: Draft, read: Read, texts: list) -> dict:
     _need(read, "wall")
     params = record(draft, read, "shell", ("wall", "floor"))
     faces = [p[1] for p in read.places if p[0] == "face"]
-    params["open"] = faces or ["top"]
+    if ("closed",) in read.places and faces:
+        raise AgentError(STAGE, f"a shell both closed and open on the {' and '.join(faces)}: which is it?")
+    params["open"] = [] if ("closed",) in read.places else faces or ["top"]
     return {"shell": params}
 
 

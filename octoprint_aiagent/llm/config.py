@@ -23,7 +23,7 @@ class LLMConfig:
     model: str
     api_key: str = field(default="", repr=False)
     timeout_s: float = 120.0
-    max_tokens: int = 400
+    max_tokens: int = 1024  # a part document of a few dozen nodes; a runaway answer is cut off, not waited for
     temperature: float = 0.0
     max_retries: int = 3  # answers 429/503 before giving up
     max_retry_wait_s: float = 30.0  # the longest Retry-After we honour

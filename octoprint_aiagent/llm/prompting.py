@@ -1,63 +1,117 @@
 """What we ask the LLM, and how its answer text becomes a dict we are willing to look at.
 
-The system prompt is written from the ``KINDS`` catalogue, so a new kind is described to the
-model without touching this file. The answer is untrusted text: it is size-limited, stripped of
-Markdown fences, refused if it carries G-code, parsed as JSON and checked for shape here; its
-values are then checked by ``DesignSpec.from_dict`` and ``ground_spec`` by the caller.
+The model answers with a part document (model/document.py): the cheap case is one named part
+(``{"part": {"cube": {"size": 25}}}``), anything else is built from sketches, solids, features
+and patterns. The answer schema and the system prompt are both written from the language's
+tables (``model.schema``, and the signatures below), so a new node type reaches the model
+without touching this file. The prompt is read on every call by a model that may run on a
+small machine: it lists names and parameters, not descriptions (its size is in BENCHMARKS.md).
+
+The answer is untrusted text: it is size-limited, stripped of Markdown fences, refused if it
+carries G-code, parsed as JSON and checked for shape here; its document is then validated by
+``DesignSpec.from_dict`` and held to the request by grounding and measurement (agent/understand.py).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import Optional
 
-from ..model.materials import MATERIALS
-from ..model.params import describe_default
-from ..model.spec import KINDS
+from ..model.features import FEATURES
+from ..model.nodes import NodeType
+from ..model.params import FACES
+from ..model.patterns import PATTERNS
+from ..model.schema import definitions, ref
+from ..model.sketches import SKETCHES
+from ..model.solids import COMPOSITIONS, SOLIDS
+from ..model.spec import MAX_QUANTITY
+from ..model.templates import TEMPLATES
+from ..model.values import is_number
 
-MAX_ANSWER_BYTES = 32 * 1024
-ANSWER_FIELDS = ("kind", "params", "material", "quantity")
+MAX_ANSWER_BYTES = 64 * 1024  # a document of the full 500 nodes fits; anything larger is not a part
+MAX_ASSUMPTIONS = 20
+MAX_WHAT_CHARS = 80
+ANSWER_FIELDS = ("part", "assumptions", "quantity")
 
 _FENCE = re.compile(r"^```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?```$", re.DOTALL)
 # A G-code command: a line starting with G/M and a number, or a move with an axis word.
 _GCODE = re.compile(r"(?im)^\s*[GM]\d{1,3}\b|\b[GM]\d{1,3}\s+[XYZEFS]-?\d")
 
+# Worded unlike the prompts the plugin is measured on (tests/data), so that a model copying an
+# example does not pass for one that designs.
+EXAMPLES = (
+    ("a 25 mm cube", {"part": {"cube": {"size": 25}}}),
+    ("a 30 x 20 x 8 mm block with a 6 mm hole through the middle",
+     {"part": {"box": {"length": 30, "width": 20, "height": 8}, "features": [{"hole": {"diameter": 6}}]}}),
+    ("a plate 60 x 40 x 3 mm with four 3 mm holes 5 mm in from each corner",
+     {"part": {"box": {"length": 60, "width": 40, "height": 3},
+               "features": [{"hole": {"diameter": 3}, "pattern": {"corners": {"inset": 5}}}]}}),
+    ("a stand for a tablet", {"part": {"union": [{"box": {"length": 120, "width": 80, "height": 6}},
+                                                 {"box": {"length": 120, "width": 6, "height": 70}, "translate": [0, 20, 6]}]},
+                              "assumptions": [{"what": "base length", "value": 120}, {"what": "back height", "value": 70}]}),
+)
+
 
 class AnswerError(ValueError):
-    """The LLM's answer is not a usable spec; the message says why, for the user's notes."""
+    """The LLM's answer is not a usable document; the message says why, for the user's notes."""
 
 
-def _describe_param(p) -> str:
-    unit = {"count": "whole number", "angle": "degrees", "thread": "e.g. M8", "flag": "true/false",
-            "choice": "/".join(p.choices)}.get(p.kind, "mm")
-    need = "required" if p.required else "optional" if p.default is None else f"default {describe_default(p)}"
-    return f"{p.name} ({p.description}, {unit}, {need})"
+@dataclass(frozen=True)
+class Assumed:
+    """A size the model says it chose: what it is ("phone thickness") and its value."""
+
+    what: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    part: dict
+    assumptions: tuple[Assumed, ...] = ()
+    quantity: Optional[int] = None
+
+
+# -- the system prompt -----------------------------------------------------------------------
+
+
+def _signature(t: NodeType) -> str:
+    """ "hole(diameter|screw|thread, depth?, ...)": required names, one-of groups, optional ones with "?"."""
+    grouped = {name for group in t.one_of for name in group}
+    parts = ["|".join(group) for group in t.one_of]
+    # A fit clearance is the printer's setting; the model need not know it can override it.
+    parts += [p.name + ("" if p.required else "?") for p in t.params if p.name not in grouped and p.role != "clearance"]
+    return f"{t.name}({', '.join(parts)})"
+
+
+def _listing(table: dict, skip=()) -> str:
+    return " ".join(_signature(t) for name, t in table.items() if name not in skip)
 
 
 @lru_cache(maxsize=1)
 def system_prompt() -> str:
-    kinds = "\n".join(
-        f"- {k.name}: {k.description}. Parameters: {'; '.join(_describe_param(p) for p in k.params)}."
-        for k in KINDS.values()
-    )
+    faces = "|".join(FACES)
+    examples = "\n".join(f'"{said}" -> {json.dumps(answer)}' for said, answer in EXAMPLES)
     return (
-        "You turn a request for a 3D-printable part into one JSON object, and nothing else.\n"
-        'The object has "kind", "params" (numbers), and optionally "material" and "quantity".\n'
-        f"Kinds and their parameters (lengths in millimetres):\n{kinds}\n"
+        "You design 3D-printable parts as JSON part documents. Answer with one JSON object only:\n"
+        '{"part": SOLID, "assumptions": [{"what": "...", "value": number}], "quantity": n}\n'
+        'A node is {"type": {parameters}} plus optional keys. Lengths in mm, angles in degrees; name? is optional.\n'
+        f"Named parts (SOLID): {_listing(TEMPLATES)}\n"
+        f"Solids (SOLID; they stand on z=0, centred on the Z axis): {_listing(SOLIDS, COMPOSITIONS)}\n"
+        f'Combined (SOLID): {{"union": [SOLID, ...]}}, {{"difference": [SOLID, minus SOLID, ...]}}, {{"intersection": [...]}}\n'
+        "A SOLID may have translate [x,y,z], rotate [x,y,z], mirror x|y|z, features [FEATURE, ...].\n"
+        f"Sketches (SKETCH, 2D): {_listing(SKETCHES, COMPOSITIONS)}; union/difference of SKETCHes; translate [x,y], rotate.\n"
+        f"Features (FEATURE): {_listing(FEATURES)}; each may have on {faces} (default top), at [u,v] from the face's middle, "
+        'from_edge {"left": mm, ...}, flush [sides], rotate, pattern PATTERN.\n'
+        f"Patterns (PATTERN): {_listing(PATTERNS)}\n"
         "Rules:\n"
-        "- Every number must come from the request, converted to millimetres "
-        "(1 cm = 10 mm, 1 m = 1000 mm, 1 inch = 25.4 mm; a radius is half the diameter).\n"
-        "- Never invent a size. Leave out a parameter the request does not state; its default applies.\n"
-        "- Only use parameter names listed for the chosen kind.\n"
-        f"- material only if the request names one of {', '.join(MATERIALS)}; "
-        "quantity only if it asks for several copies.\n"
-        "- Answer with the JSON object only: no explanation, no code fences, no G-code.\n"
-        "Examples:\n"
-        '"a 25 mm cube" -> {"kind": "cube", "params": {"size": 25}}\n'
-        '"a rod 1 cm wide and 8 cm long" -> {"kind": "cylinder", "params": {"diameter": 10, "height": 80}}'
+        "- Make the object the request names; use a named part when one fits.\n"
+        "- Use every size the request states, converted to mm, in the place it describes (a radius is half a diameter).\n"
+        "- A size the request does not give: choose a sensible one and list it in assumptions.\n"
+        f"- quantity only if the request asks for several (at most {MAX_QUANTITY}); never a material, G-code or code.\n"
+        f"Examples:\n{examples}"
     )
 
 
@@ -65,43 +119,45 @@ def messages(prompt: str) -> list:
     return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": prompt}]
 
 
-def _value_schema(p) -> dict:
-    if p.kind == "count":
-        return {"type": "integer"}
-    if p.kind == "flag":
-        return {"type": "boolean"}
-    if p.kind == "choice":
-        return {"type": "string", "enum": list(p.choices)}
-    if p.kind == "thread":
-        return {"type": "string"}
-    return {"type": "number"}
+def edit_messages(part: dict, instruction: str) -> list:
+    """Asking for a change to a part already designed: the model edits the document."""
+    ask = (f"The part now: {json.dumps({'part': part}, separators=(',', ':'))}\n"
+           f"Change it: {instruction}\nAnswer with the whole changed JSON object; keep what the change does not touch.")
+    return [{"role": "system", "content": system_prompt()}, {"role": "user", "content": ask}]
+
+
+def repair_messages(previous: list, answer_text: str, findings: list) -> list:
+    """The conversation so far, the model's answer, and what was found wrong with it."""
+    listed = "\n".join(f"- {f}" for f in findings)
+    ask = f"That part does not match the request:\n{listed}\nAnswer with the whole corrected JSON object."
+    return list(previous) + [{"role": "assistant", "content": answer_text}, {"role": "user", "content": ask}]
 
 
 def answer_schema() -> dict:
-    """JSON schema of an answer: one branch per named part, naming exactly that part's parameters.
-
-    A branch per kind (rather than one flat list of every parameter name) keeps a small model from
-    giving a cylinder a "size"; measured with SmolLM2 in BENCHMARKS.md. Bounds are checked by the
-    validator, not here: servers do not enforce them. The material is not asked for."""
-    branches = []
-    for kind in KINDS.values():
-        params = {p.name: _value_schema(p) for p in kind.params}
-        branches.append({
-            "type": "object",
-            "properties": {
-                "kind": {"const": kind.name},
-                "params": {"type": "object", "properties": params, "required": [p.name for p in kind.params if p.required],
-                           "additionalProperties": False},
-                "quantity": {"type": "integer", "minimum": 1, "maximum": 100},
-            },
-            "required": ["kind", "params"],
-            "additionalProperties": False,
-        })
-    return {"anyOf": branches}
+    """JSON schema of an answer: a part document (recursive, ``model.schema``), the sizes the model
+    chose, and a quantity. There is no material: it is never the model's to choose."""
+    return {
+        "type": "object",
+        "properties": {
+            "part": ref("solid"),
+            "assumptions": {"type": "array", "maxItems": MAX_ASSUMPTIONS, "items": {
+                "type": "object",
+                "properties": {"what": {"type": "string", "maxLength": MAX_WHAT_CHARS}, "value": {"type": "number"}},
+                "required": ["what", "value"], "additionalProperties": False}},
+            "quantity": {"type": "integer"},
+        },
+        "required": ["part"],
+        "additionalProperties": False,
+        "$defs": definitions(),
+    }
 
 
-def parse_answer(text: str) -> dict:
-    """Answer text -> a dict with only the schema's fields and numeric params; AnswerError if not."""
+# -- reading the answer ----------------------------------------------------------------------
+
+
+def parse_answer(text: str) -> Answer:
+    """Answer text -> its document, assumptions and quantity; AnswerError if it is not that shape.
+    The document's contents are checked by the caller (``DesignSpec.from_dict``)."""
     if len(text.encode("utf-8", "replace")) > MAX_ANSWER_BYTES:
         raise AnswerError(f"the answer is longer than {MAX_ANSWER_BYTES // 1024} kB")
     body = text.strip()
@@ -111,7 +167,9 @@ def parse_answer(text: str) -> dict:
     if _GCODE.search(body):
         raise AnswerError("the answer contains G-code")
     try:
-        data = json.loads(body)
+        data = json.loads(body, parse_constant=_not_a_number)
+    except RecursionError:
+        raise AnswerError("the answer is nested too deeply to be a part") from None
     except ValueError as exc:
         raise AnswerError(f"the answer is not valid JSON ({getattr(exc, 'msg', exc)})") from None
     if not isinstance(data, dict):
@@ -119,24 +177,39 @@ def parse_answer(text: str) -> dict:
     extra = sorted(set(data) - set(ANSWER_FIELDS))
     if extra:
         raise AnswerError(f"the answer has fields the schema does not allow: {', '.join(extra)}")
-    if not isinstance(data.get("kind"), str):
-        raise AnswerError("the answer names no object kind")
-    params = data.get("params")
-    if not isinstance(params, Mapping):
-        raise AnswerError("the answer's params are not an object")
-    for name, value in params.items():
-        thread = isinstance(value, str) and re.fullmatch(r"[Mm]\d+(?:\.\d+)?(?:\s*[xX×]\s*\d+(?:\.\d+)?)?", value.strip())
-        if not (thread or isinstance(value, bool)) and (not isinstance(value, (int, float)) or not math.isfinite(value)):
-            raise AnswerError(f"the answer's parameter {name!r} is not a number, a thread size (M8) or true/false")
-    return data
+    part = data.get("part")
+    if not isinstance(part, dict) or not part:
+        raise AnswerError("the answer has no part document ('part')")
+    quantity = data.get("quantity")
+    if quantity is not None and (not is_number(quantity) or not float(quantity).is_integer()):
+        raise AnswerError(f"the answer's quantity is not a whole number: {quantity!r}")
+    return Answer(part, _assumed(data.get("assumptions")), None if quantity is None else int(quantity))
 
 
-def spec_data(answer: dict, prompt: str, backend: str) -> dict:
+def _not_a_number(text: str):
+    raise AnswerError(f"the answer has {text}, which is not a number")
+
+
+def _assumed(items) -> tuple[Assumed, ...]:
+    if items is None:
+        return ()
+    if not isinstance(items, list) or len(items) > MAX_ASSUMPTIONS:
+        raise AnswerError(f"the answer's assumptions are not a list of at most {MAX_ASSUMPTIONS}")
+    out = []
+    for item in items:
+        what, value = (item.get("what"), item.get("value")) if isinstance(item, dict) else (None, None)
+        if not isinstance(what, str) or not what.strip() or len(what) > MAX_WHAT_CHARS or not is_number(value):
+            raise AnswerError(f"an assumption of the answer is not {{\"what\": a short text, \"value\": a number}}: {item!r:.80}")
+        out.append(Assumed(" ".join(what.split()), float(value)))
+    return tuple(out)
+
+
+def spec_data(answer: Answer, prompt: str, backend: str) -> dict:
     """The dict for ``DesignSpec.from_dict``: the answer's part plus who understood it."""
     return {
-        "part": {answer["kind"]: dict(answer["params"])},
+        "part": answer.part,
         "material": None,  # grounding takes a material the request names; never the LLM's
-        "quantity": answer.get("quantity", 1),
+        "quantity": 1 if answer.quantity is None else answer.quantity,
         "backend": backend,
         "prompt": prompt,
     }

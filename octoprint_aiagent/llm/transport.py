@@ -99,7 +99,7 @@ async def request(client, config: LLMConfig, method: str, url: str, payload: Opt
     try:
         return await asyncio.wait_for(_with_retries(client, config, method, url, payload, metrics), config.timeout_s)
     except asyncio.TimeoutError:
-        raise LLMError("timeout", f"{url} gave no complete answer within {config.timeout_s:g} s") from None
+        raise LLMError("timeout", f"{url} gave no complete answer within {round(config.timeout_s, 2):g} s") from None
 
 
 async def _with_retries(client, config, method, url, payload, metrics) -> HttpAnswer:
@@ -120,7 +120,7 @@ async def _with_retries(client, config, method, url, payload, metrics) -> HttpAn
             raise LLMError("http", f"{url} asks to retry after {wait:g} s (HTTP {answer.status}); we wait at most {config.max_retry_wait_s:g} s", answer.status)
         if time.monotonic() + wait > deadline:
             what = "was still loading its model" if loading else f"was still busy (HTTP {answer.status})"
-            raise LLMError("timeout", f"{url} {what} when the {config.timeout_s:g} s timeout ran out", answer.status)
+            raise LLMError("timeout", f"{url} {what} when the {round(config.timeout_s, 2):g} s timeout ran out", answer.status)
         if not loading:
             backoff *= 2
         await asyncio.sleep(wait)

@@ -11,6 +11,8 @@ evaluated, and its size is bounded (nodes, depth, copies, coordinates) before an
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +23,7 @@ from .patterns import MAX_INSTANCES, PATTERNS
 from .sketches import SKETCH_PLACEMENT, SKETCHES
 from .solids import COMPOSITIONS, SOLID_PLACEMENT, SOLIDS
 from .templates import TEMPLATES
+from .values import is_number
 
 MAX_NODES = 500
 MAX_DEPTH = 32
@@ -215,13 +218,23 @@ class _Walker:
 class Number:
     """A number in a checked document, where it is and what it measures."""
 
-    path: str  # "part.features[0].hole.diameter"
+    path: str  # "part.features[0].hole.diameter", "part.translate[2]", "part.features[1].from_edge.left"
     value: float
-    param: Param
+    param: Param  # for a component of a placement (translate, at, from_edge, rotate), that placement's Param
+
+    @property
+    def places(self) -> bool:
+        """Does it say where something goes (a move, a turn, a distance from a side), not how big it is?"""
+        return self.param.kind in PLACEMENT_KINDS or self.param.role == "angle"
+
+
+PLACEMENT_KINDS = ("vector2", "vector3", "distances")
+_PLACEMENTS = {**SOLID_PLACEMENT, **SKETCH_PLACEMENT, **FEATURE_PLACEMENT}
 
 
 def numbers(part: dict, path: str = "part") -> list[Number]:
-    """Every number of a checked document, in document order (lengths, counts, angles)."""
+    """Every number of a checked document, in document order: sizes, counts, angles, and each
+    component of the placements (where something is moved to, how far from a side)."""
     found: list[Number] = []
     _collect(part, path, SOLID_TYPES, found)
     return found
@@ -244,6 +257,22 @@ def _collect(node: dict, path: str, types: dict, found: list) -> None:
         _collect_params(FEATURES[name], feature[name], f"{where}.{name}", found)
         if "pattern" in feature:
             _collect(feature["pattern"], f"{where}.pattern", PATTERNS, found)
+        _collect_placement(feature, where, found)
+    _collect_placement(node, path, found)
+
+
+def _collect_placement(node: dict, path: str, found: list) -> None:
+    for key in ("translate", "at", "from_edge", "rotate"):
+        value = node.get(key)
+        if value is None:
+            continue
+        p = _PLACEMENTS[key]
+        if isinstance(value, dict):
+            found.extend(Number(f"{path}.{key}.{side}", float(v), p) for side, v in value.items())
+        elif isinstance(value, list):
+            found.extend(Number(f"{path}.{key}[{i}]", float(v), p) for i, v in enumerate(value))
+        else:
+            found.append(Number(f"{path}.{key}", float(value), p))
 
 
 def _collect_params(ntype: NodeType, value: dict, path: str, found: list) -> None:
@@ -258,3 +287,26 @@ def _collect_params(ntype: NodeType, value: dict, path: str, found: list) -> Non
                 _collect(child, f"{path}.{p.name}[{i}]", SKETCHES if p.kind == "sketches" else SOLID_TYPES, found)
         elif p.kind in ("length", "length0", "number", "count", "angle") and not isinstance(v, bool):
             found.append(Number(f"{path}.{p.name}", float(v), p))
+
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def with_number(part: dict, path: str, value: float) -> dict:
+    """A copy of a checked document with the number at ``path`` ("part.features[0].hole.depth")
+    set to ``value``. Raises AgentError (invalid) when there is no number there."""
+    steps = [int(index) if index else key for key, index in _STEP.findall(path)]
+    if steps[:1] != ["part"] or len(steps) < 2:
+        raise invalid(f"{path} is not a place in the part document")
+    changed = copy.deepcopy(part)
+    node: Any = changed
+    try:
+        for step in steps[1:-1]:
+            node = node[step]
+        old = node[steps[-1]]
+    except (KeyError, IndexError, TypeError):
+        raise invalid(f"the part has no {path}") from None
+    if not is_number(old):
+        raise invalid(f"{path} is not a number of the part")
+    node[steps[-1]] = value
+    return changed

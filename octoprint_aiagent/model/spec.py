@@ -9,16 +9,17 @@ and what happened on the way (``notes``). Lengths are millimetres.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Optional, Union
 
-from .document import SOLID_TYPES, check_part, node_type
+from .document import SOLID_TYPES, check_part, node_type, with_number
 from .errors import AgentError
 from .materials import MATERIALS
 from .nodes import NodeType
 from .params import NUMBER_KINDS
 from .solids import COMPOSITIONS
-from .values import is_whole
+from .values import is_number, is_whole
 
 MAX_QUANTITY = 100
 SCALAR_KINDS = NUMBER_KINDS + ("thread", "flag", "choice")
@@ -162,3 +163,30 @@ def assumption_field(path: str) -> str:
     head, _, rest = inside.partition(".")
     return rest if head in SOLID_TYPES and "." not in rest and "[" not in rest else inside
 
+
+def assumption_path(spec: DesignSpec, field: str) -> str:
+    """An assumption's field as a path in the document: "size" is the root part's ("part.cube.size")."""
+    return f"part.{field}" if "." in field or "[" in field else f"part.{spec.kind}.{field}"
+
+
+def confirm_assumptions(spec: DesignSpec, values: Mapping, stage: str = "confirming") -> DesignSpec:
+    """The spec once a user has seen its assumptions and set ``values`` for some of them ({field:
+    value}): those are the user's now, no longer assumptions; the others stand, with a note."""
+    assumed = {a.field: a for a in spec.assumptions}
+    part, material, changed = spec.part, spec.material, []
+    for field, value in values.items():
+        if field not in assumed:
+            raise AgentError(stage, f"{field!r} is not an assumption of this job", hint=f"its assumptions are: {', '.join(assumed) or 'none'}")
+        if field == "material":
+            material = value
+        elif is_number(value):
+            try:
+                part = with_number(part, assumption_path(spec, field), value)
+            except AgentError as exc:
+                raise AgentError(stage, exc.message) from None
+        else:
+            raise AgentError(stage, f"{field} must be a number, not {value!r}")
+        changed.append(f"{field} {value:g}" if is_number(value) else f"{field} {value}")
+    note = "assumptions confirmed" + (f"; set by the user: {', '.join(changed)}" if changed else "")
+    kept = tuple(a for a in spec.assumptions if a.field not in values)
+    return validate_spec(replace(spec, part=part, material=material, assumptions=kept, notes=spec.notes + (note,)), stage=stage)

@@ -127,7 +127,7 @@ def stored(server) -> str:
 
 
 def test_the_api_key_is_used_but_never_shown_logged_or_stored(server, fake_llm):
-    fake_llm.handler = lambda r: openai_reply('{"kind": "cube", "params": {"size": 12}}')
+    fake_llm.handler = lambda r: openai_reply('{"part": {"cube": {"size": 12}}}')
     used = server.wait_for_job(submit(server, prompt="a cube of 12 mm")["id"], FINAL, timeout=120)
     assert used["outputs"]["spec"]["backend"] == "openai"
     fake_llm.handler = lambda r: Reply(500, {"error": "model crashed"})
