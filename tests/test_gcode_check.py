@@ -292,6 +292,53 @@ def test_real_slicer_output_passes_and_matches_the_slicers_filament(slicer, cube
     assert 0.6 * report.slicer_estimates["time_s"] < report.est_time_s < 1.05 * report.slicer_estimates["time_s"]
 
 
+def cut_above(src, dst, z_cut: float) -> None:
+    """Copy the G-code at ``src`` to ``dst`` with nothing extruded above ``z_cut``: the part's top
+    layers gone, the start and end sequences kept, as a print stopped short of its top would be."""
+    z, relative = 0.0, False
+    with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+        for line in f:
+            words = line.split(";", 1)[0].split()
+            code = words[0].upper() if words else ""
+            if code in ("G90", "G91"):
+                relative = code == "G91"
+            elif code in ("G0", "G1"):
+                for w in words[1:]:
+                    if w[:1].upper() == "Z":
+                        z = z + float(w[1:]) if relative else float(w[1:])
+                if z > z_cut:
+                    out.write(" ".join(w for w in words if w[:1].upper() != "E") + "\n")
+                    continue
+            out.write(line)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slicer", ["builtin", "prusaslicer", "curaengine"])
+def test_a_pointed_top_left_out_passes_and_a_print_cut_short_does_not(slicer, tmp_path):
+    """A 10 mm pyramid, sliced for real: CuraEngine stops two layers below its tip, where it is
+    narrower than a line (the builtin slicer and PrusaSlicer one), which the check allows given the
+    mesh. Cut two layers below that, the print is short of the part, mesh or not."""
+    trimesh = pytest.importorskip("trimesh")
+    if not find_slicers()[slicer]:
+        pytest.skip(f"{slicer} is not installed here (CI installs it)")
+    stl, out, short = tmp_path / "pyramid.stl", tmp_path / "pyramid.gcode", tmp_path / "short.gcode"
+    trimesh.creation.cone(radius=7.0, height=10.0, sections=4).export(str(stl))
+    slice_file(stl, out, PLA_NORMAL, slicer, StageContext(), found=find_slicers(), model_height=10.0)
+    report = check_gcode(out, PLA_NORMAL, 10.0, stl_path=stl)
+    assert report.ok, report.errors
+    assert report.layer_count == {"curaengine": 48}.get(slicer, 49)
+    without_mesh = check_gcode(out, PLA_NORMAL, 10.0)
+    assert without_mesh.ok == (slicer != "curaengine"), without_mesh.errors
+
+    cut_above(out, short, 9.21)  # printable up to z 9.6, 48 layers, 47 allowed: 46 kept
+    report = check_gcode(short, PLA_NORMAL, 10.0, stl_path=stl)
+    assert report.layer_count == 46
+    assert_only(report, "layer_count")
+    assert "expected 48 to 50 (its top is thinner than a line)" in report.errors[0]
+    cut_above(out, short, 9.41)  # 47 kept: within the one layer the check allows for rounding
+    assert check_gcode(short, PLA_NORMAL, 10.0, stl_path=stl).ok
+
+
 def test_the_isolated_check_reports_what_the_in_process_check_does(tmp_path):
     """The pipeline checks in a child process (for the printer's sake): same verdict, same numbers."""
     from octoprint_aiagent.slicing.isolated_check import check_gcode_isolated

@@ -117,11 +117,12 @@ def slice_file(
     check the result.
 
     ``model_height`` given means the caller vouches for the mesh (the design stage made it closed,
-    centred on XY (0, 0), standing on z=0 and within the printer), so it is not read again here
-    (the G-code check, in its child process, reads it only to tell a pointed top that no slicer
-    prints from a part cut short); without it the STL is loaded and checked first. Raises AgentError (stage "slicing"): "invalid"
-    for a mesh that is open or does not fit the printer, "failed" for a slicer that crashes, hangs
-    past ``timeout_s`` or writes G-code that fails its check, Cancelled on cancel. ``gcode_path`` is
+    centred on XY (0, 0), standing on z=0 and within the printer), so it is not read again here;
+    without it the STL is loaded and checked first. (The G-code check, in its child process, reads
+    it only when the layers stop short of the part's top: to tell a pointed top, which no slicer
+    prints, from a print cut short.) Raises AgentError (stage "slicing"): "invalid" for a mesh that
+    is open or does not fit the printer, "failed" for a slicer that crashes, hangs past
+    ``timeout_s`` or writes G-code that fails its check, Cancelled on cancel. ``gcode_path`` is
     written only when everything passed.
     """
     from .runner import child_environment, run_command
