@@ -221,3 +221,20 @@ def test_a_feature_said_with_its_object_is_never_dropped(prompt, what):
 def test_a_feature_word_in_the_objects_own_words_is_refused_rather_than_dropped():
     with pytest.raises(AgentError, match="shell"):
         parse_prompt("a 40 mm cube hollowed out")
+
+
+@pytest.mark.parametrize("prompt, text", [
+    ("a name tag 60 x 20 x 2 mm with ANNA in raised 1 mm letters", {"text": "ANNA", "style": "raised", "relief": 1.0}),
+    ("a name tag 60 x 20 x 2 mm with the name ANNA in raised letters 1 mm high", {"text": "ANNA", "style": "raised", "relief": 1.0}),
+    ("a 60 x 20 x 3 mm label with BOB JONES engraved 0.6 mm deep", {"text": "BOB JONES", "style": "engraved", "relief": 0.6}),
+    ("a PETG tag 50 x 15 x 2 with TOM in raised 8 mm letters", {"text": "TOM", "style": "raised", "height": 8.0}),
+    ("a plate 60 x 30 x 3 with 'M3' engraved on the top, 8 mm tall", {"text": "M3", "style": "engraved", "height": 8.0}),
+])
+def test_text_in_capitals_quotes_or_named_and_how_far_it_stands_out(prompt, text):
+    # Letters under 3 mm tall would not be legible, so "raised 1 mm letters" stand out 1 mm;
+    # once a request speaks of letters, a word in capitals (not PETG, not M3) is what they say.
+    spec = parse_prompt(prompt)
+    (feature,) = [f["text"] for f in spec.part["features"]]
+    assert {k: feature[k] for k in text} == text
+    solid = build_document(spec.part, BuildContext())
+    assert solid.status() == manifold3d.Error.NoError and len(solid.decompose()) == 1

@@ -17,6 +17,7 @@ from octoprint_aiagent.cad.mesh_io import manifold_to_trimesh
 from octoprint_aiagent.language.parser import parse_prompt
 from octoprint_aiagent.model import standards
 from octoprint_aiagent.model.document import check_part
+from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.templates import TEMPLATES
 
 
@@ -177,3 +178,57 @@ def test_every_template_builds_watertight_in_one_piece(name):
     mesh = manifold_to_trimesh(solid)
     assert mesh.is_watertight and mesh.is_winding_consistent
     assert len(solid.decompose()) == PIECES.get(name, 1)
+
+
+@pytest.mark.parametrize("prompt, part", [
+    ("an M8x30 hex bolt", {"hex_bolt": {"size": "M8", "length": 30.0, "partly_threaded": False}}),
+    ("an M8 x 30 bolt", {"hex_bolt": {"size": "M8", "length": 30.0, "partly_threaded": False}}),
+    ("M5x20 cap screw", {"cap_screw": {"size": "M5", "length": 20.0}}),
+    ("an M6 bolt 30 mm long with a hex head", {"hex_bolt": {"size": "M6", "length": 30.0, "partly_threaded": False}}),
+    ("a hex bolt M8x1.25x40", {"hex_bolt": {"size": "M8", "length": 40.0, "partly_threaded": False}}),
+    ("an M8 nut for an M8 bolt", {"hex_nut": {"size": "M8", "thin": False}}),
+    ("a nut that fits an M8 bolt", {"hex_nut": {"size": "M8", "thin": False}}),
+    ("an M8x1 nut", {"hex_nut": {"size": "M8x1", "thin": False}}),
+    ("a washer for an M5 bolt", {"washer": {"size": "M5", "large": False}}),
+    ("an M4 standoff 10 mm long", {"standoff": {"size": "M4", "length": 10.0, "shape": "hex"}}),
+])
+def test_fasteners_as_makers_name_them(prompt, part):
+    # "M8x30" is a thread and a length, "M8x1" a fine thread; the screw a part is for names its size.
+    assert parse_prompt(prompt).part == part
+
+
+def test_a_nut_for_another_screw_size_is_a_question():
+    with pytest.raises(AgentError, match="M3 and M4 for one hex nut"):
+        parse_prompt("an M3 nut that fits an M4 bolt")
+
+
+@pytest.mark.parametrize("prompt, clearance", [
+    ("an M8 nut with 0.3 mm clearance", 0.3),
+    ("an M8 nut with a 0.3 mm gap", 0.3),
+    ("an M8 nut, loose fit", 0.35),
+    ("an M8x30 bolt with a tight fit", 0.1),
+    ("a box with a lid 60 x 40 x 30, 2 mm walls, loose fit", 0.35),
+])
+def test_a_fit_stated_in_the_request_overrides_the_printers_clearance(prompt, clearance):
+    part = parse_prompt(prompt).part
+    (kind,) = [k for k in part if k != "features"]
+    assert part[kind]["clearance"] == clearance
+    # and the builder uses it, not the setting: the nut's hole grows with it
+    if kind == "hex_nut":
+        wide, _ = solid_of(part, 0.2)
+        assert measure(wide).volume < measure(solid_of({"hex_nut": {"size": "M8"}}, 0.2)[0]).volume
+
+
+def test_a_fit_on_a_part_that_fits_nothing_is_refused_not_dropped():
+    with pytest.raises(AgentError, match="loose fit, but a cube has nothing that fits"):
+        parse_prompt("a 20 mm cube, loose fit")
+
+
+@pytest.mark.parametrize("prompt, part", [
+    ("an enclosure 80 x 60 x 30 mm with a lid and 2 mm walls",
+     {"enclosure": {"length": 80.0, "width": 60.0, "height": 30.0, "wall": 2.0, "lid": "slip", "screw": "M3"}}),
+    ("a project box 100 x 60 x 40 with 3 mm walls and a screw lid",
+     {"enclosure": {"length": 100.0, "width": 60.0, "height": 40.0, "wall": 3.0, "lid": "screw", "screw": "M3"}}),
+])
+def test_an_enclosures_walls_are_its_own(prompt, part):
+    assert parse_prompt(prompt).part == part

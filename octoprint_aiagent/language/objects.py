@@ -20,7 +20,8 @@ from .vocabulary import FOR_SCREWS, ORDER, targets_for
 _BOXES = ("box", "open_box", "box_with_lid", "plate_with_holes")
 _FEATURE_KINDS = {
     "hole": ("tube", "gear", "plate_with_holes"),
-    "wall": ("tube", "open_box", "cup", "box_with_lid"),
+    # a tube's wall is what its two diameters leave; the others have a wall thickness of their own
+    "wall": ("tube",) + tuple(k for k, t in KINDS.items() if "wall" in t.param_names),
     "teeth": ("gear",),
 }
 _FEATURE_NAMES = {"hole": "holes", "wall": "walls", "teeth": "teeth"}

@@ -15,7 +15,9 @@ from dataclasses import replace
 from typing import Optional
 
 from ..model.errors import AgentError
+from ..model.materials import MATERIALS
 from ..model.spec import KINDS, Assumption, DesignSpec, validate_spec
+from ..model.standards import FIT_CLEARANCE_MM
 from .absorbing import absorbed
 from .clauses import Clause, clauses_of, has_sizes, head_of, split
 from .drawing import mark_points, part_placement, points_in, polygon_base, redraw, run_text, split_moves
@@ -29,6 +31,11 @@ from .writing import WRITERS, Draft, add_or_cut, placement
 _QUOTED = re.compile(r"(?<![\w])[\"“'‘]([^\"”'’]{1,64})[\"”'’](?!\w)")
 _NAMED = re.compile(r"\b(?:the name|the word|the words|the text|the letters|initials|saying|reading|that says|which says)\s+"
                     r"((?:[A-Z][\w.&-]*)(?:\s+[A-Z][\w.&-]*)*)")
+# "a name tag with ANNA in raised letters": once the request speaks of letters, a word in capitals
+# is the text, unless it is a material, a screw size or an abbreviation the parser reads itself.
+_SPEAKS_OF_TEXT = re.compile(r"\b(?:letters?|lettering|text|engrav\w*|emboss\w*|label|tag|initials|name)\b", re.I)
+_CAPITALS = re.compile(r"(?<![\w'])([A-Z][A-Z0-9&.-]*[A-Z0-9](?:\s+[A-Z][A-Z0-9&.-]*[A-Z0-9])*)(?![\w'])")
+_NOT_TEXT = set(MATERIALS) | {"OD", "ID", "MM", "CM", "XYZ", "PCB", "LED", "USB"}
 
 
 def parse_prompt(prompt: str) -> DesignSpec:
@@ -125,7 +132,13 @@ def mark_texts(text: str) -> tuple[str, list[str]]:
 
     marked = _QUOTED.sub(keep, text)
     marked = _NAMED.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + keep(m), marked)
+    if not texts and _SPEAKS_OF_TEXT.search(marked):
+        marked = _CAPITALS.sub(lambda m: m.group(0) if _reads_itself(m.group(1)) else keep(m), marked)
     return marked, texts
+
+
+def _reads_itself(capitals: str) -> bool:
+    return any(w in _NOT_TEXT or re.fullmatch(r"M\d[\dX.]*", w) for w in capitals.split())
 
 
 def _words(items: list) -> str:
@@ -197,7 +210,8 @@ def _fits(feature: str, clause: Clause) -> bool:
 def _base(draft: Draft, reading: Reading) -> None:
     kind, noun, notes = resolve_kind(reading)
     thread = next((p for p in KINDS[kind].params if p.kind == "thread"), None)
-    screws = [s for s in reading.sizes if s.measure.unit == "M"]
+    # "M8x30" reads as the thread M8 and a 30 mm length in the screw's unit: only the M-words name threads
+    screws = [s for s in reading.sizes if s.measure.unit == "M" and s.measure.text.upper().startswith("M")]
     if thread and screws:  # "an M8 nut (for an M8 bolt)": the size names the thread; it is not a length to place
         names = {s.measure.text.upper().replace(" ", "") for s in screws}
         if len(names) > 1:
@@ -231,9 +245,21 @@ def _base(draft: Draft, reading: Reading) -> None:
         if name in KINDS[kind].param_names:
             draft.params[name] = n
             draft.role(f"{n} {name.replace('_', ' ')}", n, name, f"{label(kind)} {KINDS[kind].param(name).description}")
+    fit = next((p[1] for p in reading.places if p[0] == "fit"), None)
+    if fit and "clearance" not in draft.params:
+        _fit_in_words(draft, kind, fit)
     draft.overall = ("overall",) in reading.places
     if kind == "enclosure" and board:
         _sized_for_board(draft, board)
+
+
+def _fit_in_words(draft: Draft, kind: str, fit: str) -> None:
+    """ "an M8 nut, loose fit": the part's clearance per side, in place of the printer's setting."""
+    if "clearance" not in KINDS[kind].param_names:
+        raise AgentError(STAGE, f"I understood a {fit} fit, but a {label(kind)} has nothing that fits something else",
+                         hint="a fit is for holes, threads, nuts, bolts and lids, e.g. 'an M8 nut, loose fit' or '0.3 mm clearance'")
+    draft.params["clearance"] = FIT_CLEARANCE_MM[fit]
+    draft.notes.append(f"a {fit} fit: {FIT_CLEARANCE_MM[fit]:g} mm clearance per side instead of the printer's setting")
 
 
 def _sized_for_board(draft: Draft, board: str) -> None:

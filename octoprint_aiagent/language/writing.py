@@ -13,6 +13,7 @@ from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading
 
 AXIAL = ("cylinder", "tube", "hex_prism", "cone", "cup", "gear")  # parts whose length runs along Z
+LEGIBLE_LETTERS_MM = 3.0  # smaller letters blur into one blob from a 0.4 mm nozzle
 
 
 @dataclass
@@ -266,8 +267,10 @@ def text(draft: Draft, read: Read, texts: list) -> dict:
                          hint="put the text in quotes, e.g. engrave 'M3' on the top")
     style = style_of(read, "raised")
     height = read.values.get("height")
-    if height and any(w in height[1] for w in ("high", "deep", "thick", "proud")) and "relief" not in read.values:
-        # "raised letters 1 mm high": how far they stand out; how tall they are is "10 mm tall".
+    if height and "relief" not in read.values and (any(w in height[1] for w in ("high", "deep", "thick", "proud"))
+                                                   or height[0] < LEGIBLE_LETTERS_MM):
+        # "raised letters 1 mm high", "in raised 1 mm letters": how far they stand out; how tall
+        # they are is "10 mm tall" (letters under 3 mm tall are not legible from a 0.4 mm nozzle).
         read.values["relief"] = read.values.pop("height")
     params = {"text": " ".join(letters), "style": style, **record(draft, read, "text", ("height", "relief"))}
     return {"text": params, **{k: v for k, v in placement(draft, read).items() if k == "on"}}

@@ -92,6 +92,10 @@ CLEARANCE_HOLES: dict[float, tuple[float, float, float]] = {
 }
 FITS = ("fine", "medium", "coarse")
 FIT_NAMES = {"close": "fine", "normal": "medium", "loose": "coarse"}  # the names people use
+# A printed fit said in words, per side in mm, for threads, nuts and lids (the printer's "fit
+# clearance" setting, 0.2 by default, is the normal fit): not a standard, the gaps that FDM
+# printers commonly need for a snug and for an easy fit.
+FIT_CLEARANCE_MM = {"close": 0.1, "loose": 0.35}
 
 # Brass heat-set inserts: the hole diameters CNC Kitchen publishes for its standard inserts
 # (M2x3, M2.5x4, M3x5.7, M4x8.1, M5x9.5), and those inserts' lengths.
