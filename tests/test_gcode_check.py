@@ -220,6 +220,11 @@ def test_a_top_thinner_than_a_line_may_be_left_out(tmp_path):
     report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=cone)
     assert_only(report, "layer_count")
     assert "expected 4 to 5 (its top is thinner than a line)" in report.errors[0]
+    # A mesh that cannot be read gives no allowance, and the error says why.
+    (tmp_path / "broken.stl").write_text("not a mesh")
+    report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=tmp_path / "broken.stl")
+    assert_only(report, "layer_count")
+    assert "expected about 5 (the mesh, which could show a top thinner than a line, was not read:" in report.errors[0]
 
 
 def test_first_layer_at_the_wrong_height(tmp_path):

@@ -1,10 +1,12 @@
-"""Every solid, sketch, feature, pattern and template of the part language, designed as the pipeline designs it
-and sliced to G-code that passes the plugin's own check: by the built-in slicer all of them, by
-PrusaSlicer and CuraEngine a representative few. Beyond "the check passed", the G-code is held to
-the part: its extrusion lies on the bed, where the part's footprint is; its top is the part's top;
-it heats to the material's temperatures and lays down about as much plastic as the part holds.
+"""Every solid, sketch, feature, pattern and template of the part language, designed as the
+pipeline designs it and sliced to G-code that passes the plugin's own check: by the built-in slicer
+all of them, by PrusaSlicer and CuraEngine a representative few. Beyond "the check passed", the
+G-code is held to the part: its extrusion lies on the bed, where the part's footprint is; its top is
+the part's top (a pointed top up to where it is a line wide); it heats to the material's
+temperatures and lays down about as much plastic as the part holds. Cut two layers short of that
+top, the same G-code fails the check.
 
-Designing and slicing some eighty parts one after another takes minutes, so the module's fixture
+Designing and slicing some seventy parts one after another takes minutes, so the module's fixture
 designs each part once and slices it once per slicer, as many at a time as the machine has cores,
 in the order the tests will ask for them.
 """
@@ -83,11 +85,11 @@ FEATURE_CASES = {
     "pattern_spread": plate({"boss": {"sketch": {"circle": {"diameter": 6}}, "height": 4}, "pattern": {"spread": {"count": 5}}}),
 }
 # Threads from M3 up, inside and out, besides the templates' own (M3 standoff, M4 cap screw, M6
-# rod and bolt, M8 nut).
+# rod and bolt, M8 nut): a thin nut (ISO 4035), a bolt with a plain shank (ISO 4014).
 THREAD_CASES = {
-    "nut_m3": {"hex_nut": {"size": "M3"}},
+    "nut_m3": {"hex_nut": {"size": "M3", "thin": True}},
     "rod_m3": {"threaded_rod": {"size": "M3", "length": 12}},
-    "bolt_m8x30": {"hex_bolt": {"size": "M8", "length": 30}},
+    "bolt_m8x30": {"hex_bolt": {"size": "M8", "length": 30, "partly_threaded": True}},
 }
 # The solids that are not templates, and every sketch (in extrusions).
 SOLID_CASES = {
