@@ -27,7 +27,7 @@ from .fake_llm_server import FakeLLMServer, openai_reply
 
 CHAT = "/v1/chat/completions"
 PLATE = "a plate 80 x 50 x 4 mm with four 4 mm holes 6 mm in from each corner"
-HOOK = "a towel hook for a rail 25 mm across"  # no object the offline parser knows
+HOOK = "a towel holder for a rail 25 mm across"  # no object the offline parser knows
 
 
 def plate(width=50.0, holes=4, inset=6.0, **more):
@@ -121,7 +121,7 @@ def test_never_fixed_fails_with_every_rounds_findings_when_offline_cannot_help(l
     message = err.value.message
     assert len(server.posts(CHAT)) == 3 and err.value.stage == "understanding" and err.value.reason == "invalid"
     for n in (1, 2, 3):
-        assert f"LLM round {n}: the request says 25 mm ('25 mm across'), but no size of the part is 25 mm" in message
+        assert f"LLM round {n}: the request says 25 mm ('rail 25 mm'), but no size of the part is 25 mm" in message
     assert "offline parser did not understand" in message
 
 
@@ -146,7 +146,7 @@ def test_invented_sizes_are_assumptions_with_the_models_words(loop, server):
     chosen = {a.field: (a.value, a.reason) for a in spec.assumptions if a.reason.startswith(CHOSEN)}
     assert chosen["union[0].box.height"] == (60.0, CHOSEN + " (plate height)")
     assert chosen["union[0].box.length"] == (30.0, CHOSEN)
-    assert ("25 mm across", 25.0) in {(r.said, r.value) for r in spec.roles} or any("25" in n for n in spec.notes)
+    assert ("rail 25 mm", 25.0) in {(r.said, r.value) for r in spec.roles} or any("25" in n for n in spec.notes)
 
 
 def test_the_object_must_be_the_one_the_request_names(loop, server):

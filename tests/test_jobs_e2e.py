@@ -48,7 +48,9 @@ def test_calibration_cube_runs_every_stage_and_prints_to_done(printer_idle):
     assert done["state"] == "done", done
     assert set(done["outputs"]["timings"]) == {"understanding", "designing", "checking", "slicing"}
     spec = done["outputs"]["spec"]
-    assert spec["kind"] == "cube" and spec["params"]["size"] == 20.0 and spec["backend"] == "offline"
+    # The XYZ calibration cube template, 20 mm; the letters' depth and the material were not said.
+    assert spec["part"] == {"calibration_cube": {"size": 20.0, "depth": 0.6}} and spec["backend"] == "offline"
+    assert [a["field"] for a in spec["assumptions"]] == ["depth", "material"]
     assert done["outputs"]["report"]["ok"] is True
     assert done["outputs"]["gcode"]["ok"] is True and done["outputs"]["gcode"]["layer_count"] > 50
     assert done["print_progress"] == 1.0
@@ -133,8 +135,7 @@ def test_refine_makes_a_new_job_from_the_previous_spec(printer_idle):
     refined = octoprint.wait_for_job(r.json()["id"], ("ready", "failed"))
     assert refined["state"] == "ready", refined
     assert refined["parent"] == job["id"]
-    assert refined["outputs"]["spec"]["params"]["height"] == 20.0
-    assert refined["outputs"]["spec"]["params"]["diameter"] == 30.0
+    assert refined["outputs"]["spec"]["part"] == {"cylinder": {"diameter": 30.0, "height": 20.0}}
     assert abs(refined["outputs"]["report"]["bbox"][2] - 20.0) < 0.01
 
 
@@ -146,7 +147,7 @@ def test_failures_are_reported_with_stage_and_model_kept(printer_idle):
     assert failed["state"] == "failed"
     assert failed["error"]["stage"] == "checking"
     assert "fit" in failed["error"]["message"]
-    assert failed["outputs"]["spec"]["params"]["length"] == 500.0
+    assert failed["outputs"]["spec"]["part"] == {"box": {"length": 500.0, "width": 30.0, "height": 10.0}}
     # Not understood: a sentence, not a 20 mm cube.
     job = submit(octoprint, prompt="a cylinder 30 mm wide")
     failed = octoprint.wait_for_job(job["id"], ("failed", "ready"))

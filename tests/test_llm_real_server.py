@@ -105,7 +105,7 @@ def test_smollm2_answers_in_our_recursive_document_schema(smol, loop):
 @pytest.mark.parametrize(
     "prompt, part",
     [
-        ("a 20mm calibration cube", {"cube": {"size": 20.0}}),
+        ("a 20mm calibration cube", {"calibration_cube": {"size": 20.0, "depth": 0.6}}),
         ("a cylinder 30mm in diameter and 40mm tall", {"cylinder": {"diameter": 30.0, "height": 40.0}}),
     ],
 )

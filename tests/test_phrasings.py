@@ -238,3 +238,75 @@ def test_text_in_capitals_quotes_or_named_and_how_far_it_stands_out(prompt, text
     assert {k: feature[k] for k in text} == text
     solid = build_document(spec.part, BuildContext())
     assert solid.status() == manifold3d.Error.NoError and len(solid.decompose()) == 1
+
+
+# Requests as a maker types them, each with what it must make and its volume by hand.
+MAKERS = [
+    ("a hollow cube 30 mm with 2 mm walls", {"shell": {"wall": 2.0, "open": []}}, 30**3 - 26**3),
+    ("a 40 mm cube with 2 mm walls", {"shell": {"wall": 2.0, "open": []}}, 40**3 - 36**3),
+    ("a cylinder with diameter 20 and height 40 with a 5 mm chamfer on the top edge", {"chamfer": {"size": 5.0, "edges": "top"}},
+     disc(20) * 35 + math.pi * 5 / 3 * (10**2 + 10 * 5 + 5**2)),
+    ("a 10x10x50mm rectangular rod", {"box": {"length": 10.0, "width": 10.0, "height": 50.0}}, 5000),
+    ("a plate 100x50x5 with 4 M4 holes in the corners", {"hole": {"screw": "M4"}, "pattern": {"corners": {}}},
+     100 * 50 * 5 - 4 * disc(4.5) * 5),
+    ("a name tag saying 'LEO', 50 x 20 x 3 mm", {"box": {"length": 50.0, "width": 20.0, "height": 3.0}}, None),
+    ("a coaster 100 mm in diameter and 5 mm thick with a 2 mm rim", {"rim": {"width": 2.0, "height": 2.0}},
+     disc(100) * 5 + (disc(100) - disc(96)) * 2),
+    ("a 50 mm cube with a 30 mm cylinder cut out of the middle", {"hole": {"diameter": 30.0}}, 50**3 - disc(30) * 50),
+    ("a 60 x 40 x 10 plate with a 20 mm diameter cylinder cut out", {"hole": {"diameter": 20.0}}, 24000 - disc(20) * 10),
+]
+
+
+def _holds(node, want) -> bool:
+    """Is ``want`` (a node type with some of its values) somewhere in ``node``?"""
+    if isinstance(node, dict):
+        if all(k in node and (node[k] == v if not isinstance(v, dict) else _holds(node[k], v)) for k, v in want.items()):
+            return True
+        return any(_holds(v, want) for v in node.values())
+    return isinstance(node, list) and any(_holds(v, want) for v in node)
+
+
+@pytest.mark.parametrize("prompt, holds, volume", MAKERS, ids=[m[0] for m in MAKERS])
+def test_makers_phrasings_make_what_they_say(prompt, holds, volume):
+    spec = parse_prompt(prompt)
+    assert _holds(spec.part, holds), spec.part
+    solid = build_document(spec.part, BuildContext())
+    assert solid.status() == manifold3d.Error.NoError
+    if volume is not None:
+        assert measure(solid).volume == pytest.approx(volume, rel=0.01)
+
+
+@pytest.mark.parametrize("prompt, assumed", [
+    ("a knob 25 mm across for a 6 mm D shaft", "height"),
+    ("a knob for a 6 mm D-shaft", "diameter"),
+    ("a phone stand", "device_thickness"),
+    ("a wall hook with two screw holes", "screw"),
+    ("a coaster 100 mm in diameter and 5 mm thick with a 2 mm rim", "features[0].rim.height"),
+])
+def test_a_size_left_out_is_a_listed_assumption(prompt, assumed):
+    assert assumed in {a.field for a in parse_prompt(prompt).assumptions}
+
+
+@pytest.mark.parametrize("prompt, centre", [
+    ("a 60 x 40 x 5 plate with a 6 mm hole 10 mm from the left and 12 mm from the front", (-20.0, -8.0)),
+    ("a 60 x 40 x 5 plate with a 6 mm hole 15 mm in from the right side", (15.0, 0.0)),
+    ("a 60 x 40 x 5 plate with a 6 mm hole 8 mm from the back edge", (0.0, 12.0)),
+])
+def test_a_hole_measured_from_a_named_side_is_there_on_the_part(prompt, centre):
+    solid = build_document(parse_prompt(prompt).part, BuildContext())
+    lo, hi = np.asarray(solid.bounding_box()).reshape(2, 3)
+    middle = (lo[:2] + hi[:2]) / 2
+    rings = sorted(solid.slice((lo[2] + hi[2]) / 2).to_polygons(), key=lambda r: np.ptp(np.asarray(r)[:, 0]))
+    hole = np.asarray(rings[0])
+    assert np.ptp(hole[:, 0]) == pytest.approx(6.0, abs=0.05)
+    assert (hole.min(axis=0) + hole.max(axis=0)) / 2 - middle == pytest.approx(centre, abs=0.01)
+
+
+def test_a_part_on_top_of_another_is_the_other_with_it_added():
+    spec = parse_prompt("a cylinder 20 mm diameter 30 mm tall standing on a 50 x 50 x 5 mm base plate")
+    assert spec.part["box"] == {"length": 50.0, "width": 50.0, "height": 5.0}
+    solid = build_document(spec.part, BuildContext())
+    assert measure(solid).volume == pytest.approx(50 * 50 * 5 + disc(20) * 30, rel=0.01)
+    assert {r.value for r in spec.roles} >= {20.0, 30.0, 50.0, 5.0}
+    cubes = parse_prompt("a 20 mm cube on top of a 40 mm cube")
+    assert cubes.part["cube"] == {"size": 40.0} and measure(build_document(cubes.part, BuildContext())).volume == pytest.approx(72000)

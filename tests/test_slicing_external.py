@@ -85,6 +85,15 @@ def test_curaengine_without_definitions_is_not_available(monkeypatch, tmp_path):
     assert find_slicers()["curaengine"] is None
 
 
+def test_a_slicer_uninstalled_since_it_was_found_is_not_available(stls, tmp_path):
+    gone = {"prusaslicer": str(tmp_path / "prusa-slicer")}  # found at start, deleted since
+    with pytest.raises(AgentError) as err:
+        slice_file(stls["cube"], tmp_path / "cube.gcode", PLA_NORMAL, "prusaslicer", StageContext(), found=gone)
+    assert err.value.message == "PrusaSlicer is not available on this machine"
+    assert "install PrusaSlicer" in err.value.hint
+    assert not (tmp_path / "cube.gcode").exists()
+
+
 # -- slicing real parts -------------------------------------------------------------------------------
 
 

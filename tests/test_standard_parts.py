@@ -232,3 +232,13 @@ def test_a_fit_on_a_part_that_fits_nothing_is_refused_not_dropped():
 ])
 def test_an_enclosures_walls_are_its_own(prompt, part):
     assert parse_prompt(prompt).part == part
+
+
+@pytest.mark.parametrize("prompt, words", [
+    ("an M3 standoff 15 mm long, male-female", "a male stud is not made yet; standoffs are female"),
+    ("a 20 mm cube with a stud", "a male stud is not made yet"),
+    ("a female cube 20 mm", "a cube has no female thread"),
+])
+def test_a_thread_end_that_is_not_made_is_refused_not_dropped(prompt, words):
+    with pytest.raises(AgentError, match=words):
+        parse_prompt(prompt)

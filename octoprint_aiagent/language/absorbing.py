@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model.spec import KINDS
+from ..model.spec import KINDS, Assumption
 from ..model.standards import clearance_hole
 from .features import Read
 from .objects import label
@@ -30,15 +30,19 @@ class Rule:
     count: str = ""  # the part's parameter a count goes to
     needs: tuple = ()  # parameters the part must still lack
     extra: dict = field(default_factory=dict)
+    fixed: int = 0  # the part has this many of the feature, a count it takes without a parameter
+    default_screw: str = ""  # "with screw holes", no size: this screw, listed as an assumption
 
 
 SCREW_HOLES = Rule("hole", {}, places=CENTRAL + (("countersink",), ("corners",)), screw="screw", count="holes")
+# A wall hook's back plate has two screw holes; a wall screw is usually 4 mm.
+HOOK_SCREW_HOLES = Rule("hole", {}, places=CENTRAL + (("countersink",),), screw="screw", fixed=2, default_screw="M4")
 RULES = {
     "tube": Rule("hole", {"diameter": "inner_diameter"}, screw="inner_diameter", needs=("inner_diameter",)),
     "gear": Rule("hole", {"diameter": "bore"}, needs=("bore",)),
     "knob": Rule("hole", {"diameter": "shaft_diameter", "depth": "bore_depth"},
                  places=CENTRAL + (("face", "bottom"),), needs=("shaft_diameter",)),
-    "l_bracket": SCREW_HOLES, "mending_plate": SCREW_HOLES, "wall_hook": SCREW_HOLES,
+    "l_bracket": SCREW_HOLES, "mending_plate": SCREW_HOLES, "wall_hook": HOOK_SCREW_HOLES,
     "t_bracket": Rule("rib", {"height": "height", "thickness": "web_thickness"}, places=(("along", "length"),), needs=("height",)),
 }
 SECOND = {"t_bracket": SCREW_HOLES}  # a T bracket takes its web and its screw holes
@@ -64,9 +68,9 @@ def _fits(rule: Rule, read: Read) -> bool:
         return False
     if read.screw and not rule.screw:
         return False
-    if read.count > 1 and not rule.count:
+    if read.count > 1 and not rule.count and read.count != rule.fixed:
         return False
-    if rule.screw and not read.screw and not rule.sizes:
+    if rule.screw and not read.screw and not rule.sizes and not (rule.default_screw and not read.values):
         return False
     return set(read.values) <= set(rule.sizes)
 
@@ -87,6 +91,11 @@ def _take(draft: Draft, rule: Rule, read: Read) -> None:
             draft.params[rule.screw] = value
             draft.role(read.screw, value, rule.screw, f"{label(draft.kind)} {target.description}")
             draft.notes.append(f"'{read.screw} hole': an ISO 273 clearance hole for the screw, {value:g} mm")
+    elif rule.default_screw:
+        draft.params[rule.screw] = rule.default_screw
+        draft.assumed.append(Assumption(rule.screw, rule.default_screw, f"screw holes without a size: for {rule.default_screw} screws"))
+    if read.count == rule.fixed > 1:
+        draft.role(f"{read.count} {read.kind}s", read.count, rule.screw, f"{label(draft.kind)} screw holes ({rule.fixed})")
     if rule.count and read.count > 1:
         draft.params[rule.count] = read.count
         draft.role(f"{read.count} {read.kind}s", read.count, rule.count, f"{label(draft.kind)} {describe(rule.count).description}")

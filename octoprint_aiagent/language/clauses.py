@@ -109,7 +109,27 @@ def clauses_of(items: list) -> list[Clause]:
     for clause in out:
         clause.items = _purpose_named(clause.items)
         clause.head, clause.noun = head_of(clause.items)
-    return [part for clause in out for part in _features_apart(clause)]
+    return [part for clause in out for stacked in _stacked_apart(clause) for part in _features_apart(stacked)]
+
+
+def _stacked_apart(clause: Clause) -> list[Clause]:
+    """ "a 20 mm cube on top of a 40 mm cube", "a cylinder ... standing on a 50 x 50 x 5 mm plate":
+    the object after "on top of" is the part; the one before goes on its top. Two clauses, the
+    part's first, the other keeping the words that say where it goes."""
+    items = clause.items
+    stack_at = next((k for k, i in enumerate(items) if _is(i, "place", ("stack",))), None)
+    if stack_at is None:
+        return [clause]
+    named_before = any(_is(i, "kind") for i in items[:stack_at])
+    named_after = any(_is(i, "kind") for i in items[stack_at + 1:])
+    if not (named_before and named_after):
+        return [clause]
+    out = []
+    for part in (items[stack_at + 1:], items[: stack_at + 1]):
+        split_clause = Clause(part)
+        split_clause.head, split_clause.noun = head_of(part)
+        out.append(split_clause)
+    return out
 
 
 _PREPOSITIONS = frozenset(("of", "in", "into", "on", "through", "across"))

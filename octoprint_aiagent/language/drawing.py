@@ -122,7 +122,7 @@ def redraw(items: list) -> list:
         out[i] = _made_by(item, shape, on_part, verbs) or out[i]
         if ("extrude",) in verbs and shape != "points":
             _extruded_by(out, start, end, i, 1 if shape == "circle" else 2)
-    return [_verb_as_size_word(i) for i in out]
+    return [_verb_as_size_word(item, out[k + 1] if k + 1 < len(out) else None) for k, item in enumerate(out)]
 
 
 def _extruded_by(out: list, start: int, end: int, shape_at: int, sizes: int) -> None:
@@ -164,11 +164,11 @@ def _made_by(item, shape: str, on_part: bool, verbs: set):
     return None  # a rectangle extruded from a face: a block added on it, as the object reader knows
 
 
-def _verb_as_size_word(item):
+def _verb_as_size_word(item, following):
     place = _place(item)
     if place == ("extrude",):
         return Phrase("role", RoleWord("height"), item.text)  # "extrude it 15 mm"
-    if place == ("cut_verb",):
+    if place == ("cut_verb",) and isinstance(following, (Measure, Number)):
         return Phrase("role", RoleWord("deep"), item.text)  # "cut it 5 mm"
     if place == ("sketch",):
         return Phrase("filler", None, item.text)

@@ -20,7 +20,9 @@ from .vocabulary import Phrase
 # role -> parameter ("*2": the size is a radius of it; "@": where the feature goes, not its size)
 _HOLE = {"hole": "diameter", "bore": "diameter", "diameter": "diameter", "wide": "diameter", "across": "diameter",
          "size": "diameter", "radius": "diameter*2", "inner_diameter": "diameter", "deep": "depth"}
-_PLACES = {"corner_inset": "@inset", "edge_inset": "@edge", "pattern_diameter": "@circle", "spacing": "@spacing"}
+SIDES = ("left", "right", "front", "back")
+_PLACES = {"corner_inset": "@inset", "edge_inset": "@edge", "pattern_diameter": "@circle", "spacing": "@spacing",
+           **{f"edge_{side}": f"@{side}" for side in SIDES}}
 TABLES = {
     "hole": ({**_HOLE, **_PLACES}, ("diameter",)),
     "pocket": ({"pocket": "size", "diameter": "diameter", "radius": "diameter*2", "across": "size", "size": "size",

@@ -67,6 +67,7 @@ _NAMED_BY = {
     "hole": ROUND, "bore": ROUND, "wide": frozenset(("width", "diameter")), "long": frozenset(("length",)),
     "height": frozenset(("height",)), "thick": frozenset(("thickness", "height", "wall")), "deep": frozenset(("depth",)),
     "corner_inset": frozenset(("inset",)), "edge_inset": frozenset(("inset",)), "spacing": frozenset(("spacing",)),
+    **{f"edge_{side}": frozenset(("inset",)) for side in ("left", "right", "front", "back")},
     "side": frozenset(("side", "length", "width")), "size": frozenset(("size",)), "across_flats": frozenset(("across_flats",)),
     "fillet": RADIUS, "chamfer": frozenset(("chamfer",)), "text": frozenset(("text_height",)), "relief": frozenset(("relief",)),
     "floor": frozenset(("floor",)), "rib": frozenset(("thickness",)), "rim": frozenset(("width",)),

@@ -25,6 +25,8 @@ _FEATURE_KINDS = {
     "teeth": ("gear",),
 }
 _FEATURE_NAMES = {"hole": "holes", "wall": "walls", "teeth": "teeth"}
+# Solids that "hollow" or "with 2 mm walls" turns into a shell feature (closed unless said open).
+HOLLOWED = ("box", "cube", "hex_prism", "triangular_prism")
 
 Values = dict[str, tuple[float, str]]  # parameter -> (value, the words that stated it)
 
@@ -36,6 +38,7 @@ _REFINEMENTS = (
     ("box", "hole", "plate_with_holes"),
     ("box", "wall", "open_box"),
     ("cylinder", "square", "box"),
+    ("cylinder", "rectangular", "box"),
     ("cylinder", "open", "cup"),
     ("cylinder", "floor", "cup"),
     ("cylinder", "hollow", "tube"),
@@ -46,6 +49,7 @@ _REFINEMENTS = (
     ("open_box", "lid", "box_with_lid"),
     ("open_box", "round", "cup"),
     ("cup", "square", "open_box"),
+    ("cup", "rectangular", "open_box"),
     ("wall_hook", "rail", "rail_hook"),
     ("wall_hook", "door", "door_hook"),
     ("box", "board", "enclosure"),
@@ -159,18 +163,24 @@ def _features(reading: Reading) -> set:
 
 
 def _check_features(kind: str, reading: Reading, features: set) -> None:
-    for feature in features:
+    for feature in features - ({"wall"} if kind in HOLLOWED else set()):
         if kind not in _FEATURE_KINDS[feature]:
             owners = ", ".join(label(k) for k in _FEATURE_KINDS[feature])
             raise AgentError(
                 STAGE, f"I cannot make a {label(kind)} with {_FEATURE_NAMES[feature]}; these can have them: {owners}"
             )
     flags = reading.flags
+    if "male" in flags:
+        raise AgentError(STAGE, "a male stud is not made yet" + ("; standoffs are female at both ends (a tapped hole through)"
+                                                                 if kind == "standoff" else ""),
+                         hint="a threaded rod makes a stud: 'an M3 threaded rod 10 mm long'")
+    if "female" in flags and kind != "standoff":
+        raise AgentError(STAGE, f"I understood 'female' but a {label(kind)} has no female thread; a standoff has")
     if "lid" in flags and kind not in ("box_with_lid", "enclosure"):
         raise AgentError(STAGE, f"I can make a box with a lid, but not a {label(kind)} with one")
     if "open" in flags and kind not in ("open_box", "cup", "tube"):
         raise AgentError(STAGE, f"I cannot make an open-top {label(kind)}; an open box, a tray or a cup can be open")
-    if "hollow" in flags and kind not in ("tube", "cup", "open_box", "box_with_lid"):
+    if "hollow" in flags and kind not in ("tube", "cup", "open_box", "box_with_lid") + HOLLOWED:
         raise AgentError(STAGE, f"I cannot make a hollow {label(kind)} offline")
     if reading.all_counts().get("hole_count", 1) > 1 and kind != "plate_with_holes":
         raise AgentError(STAGE, f"a {label(kind)} has one centre hole, not {reading.counts['hole_count']}")

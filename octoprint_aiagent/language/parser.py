@@ -23,7 +23,7 @@ from .clauses import Clause, clauses_of, has_sizes, head_of, split
 from .drawing import mark_points, part_placement, points_in, polygon_base, redraw, run_text, split_moves
 from .feature_words import TEXT_MARK
 from .features import TABLES, Read, read_feature
-from .objects import label, placed_values, resolve_kind
+from .objects import HOLLOWED, label, placed_values, resolve_kind
 from .reading import STAGE, Reading, clean_request, items_of, read_items
 from .vocabulary import FLAG_PARAMS, ROLE_PARAMS
 from .writing import WRITERS, Draft, add_or_cut, placement
@@ -203,8 +203,11 @@ def _fits(feature: str, clause: Clause) -> bool:
     reading = read_items(list(clause.items))
     if reading.materials or reading.quantity or reading.nouns:
         return False
-    table = TABLES.get(feature, ({}, ()))[0]
-    return all(s.role is None or s.role in table or s.measure.unit == "M" for s in reading.sizes)
+    table, order = TABLES.get(feature, ({}, ()))
+    loose = [s for s in reading.sizes if s.role is None and s.measure.unit != "M"]
+    # "a name tag saying 'LEO', 50 x 20 x 3 mm": more bare sizes than the feature takes are the part's
+    return len(loose) <= max(len(order), 3 if feature == "pocket" else 0) and \
+        all(s.role is None or s.role in table or s.measure.unit == "M" for s in reading.sizes)
 
 
 def _base(draft: Draft, reading: Reading) -> None:
@@ -235,6 +238,8 @@ def _base(draft: Draft, reading: Reading) -> None:
         name, value = {**FLAG_PARAMS, **ROLE_PARAMS}.get(flag, {}).get(kind, (None, None))
         if name:
             draft.params[name] = value
+    if kind in HOLLOWED and ("hollow" in reading.flags or "wall" in reading.roles):
+        reading = _hollowed(draft, kind, reading)
     values, more = placed_values(kind, noun, reading)
     draft.kind = kind
     draft.notes += notes + more
@@ -251,6 +256,25 @@ def _base(draft: Draft, reading: Reading) -> None:
     draft.overall = ("overall",) in reading.places
     if kind == "enclosure" and board:
         _sized_for_board(draft, board)
+
+
+def _hollowed(draft: Draft, kind: str, reading: Reading) -> Reading:
+    """ "a hollow cube 30 mm with 2 mm walls": the solid, and a shell feature with the walls
+    (closed all round unless the request opens it). Returns the reading without the wall size."""
+    walls = [s for s in reading.sizes if s.role == "wall"]
+    if not walls:
+        raise AgentError(STAGE, f"I understood a hollow {label(kind)} but not its wall thickness",
+                         hint=f"e.g. 'a hollow {label(kind)} ... with 2 mm walls'")
+    if len(walls) > 1:
+        raise AgentError(STAGE, f"the request gives two wall thicknesses ({walls[0].said}, {walls[1].said}); which one?")
+    wall = walls[0]
+    opened = "open" in reading.flags
+    draft.role(wall.said, wall.measure.value, f"{draft.where}.shell.wall", "shell wall thickness")
+    draft.features.append({"shell": {"wall": wall.measure.value, "open": ["top"] if opened else []}})
+    if not opened:
+        draft.notes.append("hollow and closed all round: the inside cannot be reached once printed")
+    return replace(reading, sizes=[s for s in reading.sizes if s is not wall],
+                   flags=reading.flags - {"hollow", "open"})
 
 
 def _fit_in_words(draft: Draft, kind: str, fit: str) -> None:

@@ -234,7 +234,8 @@ def _read_screw_size(tokens: list[Token], i: int, text: str) -> tuple[Piece, int
     tok = tokens[i]
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     attached = nxt is not None and nxt.kind == "num" and nxt.start == tok.end
-    if not (tok.text == "m" and attached and (i == 0 or tokens[i - 1].kind != "num")):
+    # "4 M4 holes" is a count and a screw; "5m4" is not a screw
+    if not (tok.text == "m" and attached and (i == 0 or tokens[i - 1].kind != "num" or tokens[i - 1].end != tok.start)):
         return None
     size = float(nxt.text)
     if _text(tokens, i + 2) in ("x", "×") and i + 3 < len(tokens) and tokens[i + 3].kind == "num":

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..model.errors import AgentError
-from ..model.spec import KINDS, Role
+from ..model.spec import KINDS, Assumption, Role
 from .feature_words import TEXT_MARK
-from .features import DESCRIBE, Read, has, place_of, style_of
+from .features import DESCRIBE, SIDES, Read, has, place_of, style_of
 from .objects import label, placed_values, resolve_kind
 from .reading import STAGE, Reading
 
@@ -74,6 +74,12 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
             corners["inset"] = inset[0]
             draft.role(inset[1], inset[0], f"{where}.pattern.corners.inset", "from the sides to each centre")
         out["pattern"] = {"corners": corners}
+    elif any(f"@{side}" in values for side in SIDES):  # "10 mm from the left edge and 15 mm from the front"
+        out["from_edge"] = {}
+        for side in (s for s in SIDES if f"@{s}" in values):
+            value, said = values[f"@{side}"]
+            out["from_edge"][side] = value
+            draft.role(said, value, f"{where}.from_edge.{side}", f"from the {side} side to its centre")
     elif "@edge" in values:
         value, said = values["@edge"]
         out["from_edge"] = {"left": value}
@@ -210,9 +216,16 @@ def boss(draft: Draft, read: Read, texts: list) -> dict:
     return {"boss": {"sketch": {"circle": {"diameter": d[0]}}, "height": h[0]}, **placement(draft, read)}
 
 
+RIM_HEIGHT_MM = 2.0  # "with a 2 mm rim": a coaster's or a tray's lip, enough to stop a spill or a roll
+
+
 def rim(draft: Draft, read: Read, texts: list) -> dict:
-    _need(read, "width", "height")
-    return {"rim": record(draft, read, "rim", ("width", "height")), **{k: v for k, v in placement(draft, read).items() if k == "on"}}
+    _need(read, "width")
+    params = record(draft, read, "rim", ("width", "height"))
+    if "height" not in params:
+        params["height"] = RIM_HEIGHT_MM
+        draft.assumed.append(Assumption(f"{draft.where}.rim.height", f"{RIM_HEIGHT_MM:g} mm", "a rim's height, not stated"))
+    return {"rim": params, **{k: v for k, v in placement(draft, read).items() if k == "on"}}
 
 
 def flange(draft: Draft, read: Read, texts: list) -> dict:
@@ -244,10 +257,14 @@ def chamfer(draft: Draft, read: Read, texts: list) -> dict:
 
 
 def _edges(read: Read) -> str:
-    for place in read.places:
-        if place[0] == "edges":
-            return place[1]
-    return "all" if read.edges_named else "vertical"
+    named = [p[1] for p in read.places if p[0] == "edges" and p[1] != "some"]
+    if named:
+        return named[0]
+    # "the edge on the top", "on the top edge": the face says which edges
+    faces = {p[1] for p in read.places if p[0] == "face"} & {"top", "bottom"}
+    if len(faces) == 1:
+        return faces.pop()
+    return "all" if read.edges_named or any(p[0] == "edges" for p in read.places) else "vertical"
 
 
 def shell(draft: Draft, read: Read, texts: list) -> dict:
@@ -288,7 +305,13 @@ def add_or_cut(draft: Draft, reading: Reading, joined_by: str) -> dict:
     values, _ = placed_values(kind, noun, reading)
     params = {name: round(v, 6) for name, (v, _) in values.items()}
     params.update({n: c for n, c in reading.all_counts().items() if n in KINDS[kind].param_names})
-    cut = ("cut",) in reading.places or ("one_corner",) in reading.places
+    cut = any(p in reading.places for p in (("cut",), ("cut_verb",), ("one_corner",)))
+    if cut and kind == "cylinder" and "height" not in values and ("one_corner",) not in reading.places:
+        # "a 30 mm cylinder cut out of the middle", no depth: a round hole through the part
+        d, said = values["diameter"]
+        draft.role(said, d, f"{draft.where}.hole.diameter", "hole diameter")
+        draft.notes.append(f"the {d:g} mm cylinder cut out with no length given: a hole through the part")
+        return {"hole": {"diameter": round(d, 6)}, **placement(draft, Read("hole", places=list(reading.places)))}
     action = "cut" if cut else "add"
     for name, (value, said) in values.items():
         draft.role(said, value, f"{draft.where}.{action}.solid.{kind}.{name}", f"{label(kind)} {KINDS[kind].param(name).description}")

@@ -95,11 +95,11 @@ def system_prompt() -> str:
     faces = "|".join(FACES)
     examples = "\n".join(f'"{said}" -> {json.dumps(answer)}' for said, answer in EXAMPLES)
     return (
-        "You design 3D-printable parts as JSON part documents. Answer with one JSON object only:\n"
+        "You design 3D-printable parts as JSON documents. Answer with one JSON object:\n"
         '{"part": SOLID, "assumptions": [{"what": "...", "value": number}], "quantity": n}\n'
         'A node is {"type": {parameters}} plus optional keys. Lengths in mm, angles in degrees; name? is optional.\n'
         f"Named parts (SOLID): {_listing(TEMPLATES)}\n"
-        f"Solids (SOLID; they stand on z=0, centred on the Z axis): {_listing(SOLIDS, COMPOSITIONS)}\n"
+        f"Solids (SOLID, standing on z=0, centred on Z): {_listing(SOLIDS, COMPOSITIONS)}\n"
         f'Combined (SOLID): {{"union": [SOLID, ...]}}, {{"difference": [SOLID, minus SOLID, ...]}}, {{"intersection": [...]}}\n'
         "A SOLID may have translate [x,y,z], rotate [x,y,z], mirror x|y|z, features [FEATURE, ...].\n"
         f"Sketches (SKETCH, 2D): {_listing(SKETCHES, COMPOSITIONS)}; union/difference of SKETCHes; translate [x,y], rotate.\n"
@@ -108,7 +108,7 @@ def system_prompt() -> str:
         f"Patterns (PATTERN): {_listing(PATTERNS)}\n"
         "Rules:\n"
         "- Make the object the request names; use a named part when one fits.\n"
-        "- Use every size the request states, converted to mm, in the place it describes (a radius is half a diameter).\n"
+        "- Use every size the request states, in mm, where it says (a radius is half a diameter).\n"
         "- A size the request does not give: choose a sensible one and list it in assumptions.\n"
         f"- quantity only if the request asks for several (at most {MAX_QUANTITY}); never a material, G-code or code.\n"
         f"Examples:\n{examples}"

@@ -132,7 +132,8 @@ def slice_file(
         raise AgentError(STAGE, f"unknown slicer {slicer!r}", hint="choose auto, prusaslicer, curaengine or builtin")
     label = LABELS[slicer]
     executable = sys.executable if slicer == "builtin" else found.get(slicer)
-    if not executable:
+    # ``found`` was looked up when OctoPrint started: a slicer uninstalled since is missing too.
+    if not executable or not shutil.which(executable):
         raise AgentError(STAGE, f"{label} is not available on this machine", hint=_INSTALL_HINTS[slicer])
     backend = backends[slicer]
 

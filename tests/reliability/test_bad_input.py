@@ -51,10 +51,10 @@ def assert_clear_4xx(response, status: int, words: str):
     assert isinstance(error, str) and words in error, error
 
 
-def csg_nested(depth: int) -> bytes:
+def part_nested(depth: int) -> bytes:
     # Built as text: Python's own encoder refuses this depth, which is the point.
-    node = '{"op":"union","children":[' * depth + '{"box":{"size":[1,1,1]}}' + "]}" * depth
-    return ('{"csg":' + node + "}").encode()
+    node = '{"union":[' * depth + '{"cube":{"size":1}}' + "]}" * depth
+    return ('{"part":' + node + "}").encode()
 
 
 # -- refused at the door -----------------------------------------------------------------------
@@ -75,7 +75,8 @@ REFUSED = [
     ("prompt is a number", {"prompt": 20}, "'prompt' must be a string"),
     ("prompt is an object", {"prompt": {"text": "a cube"}}, "'prompt' must be a string"),
     ("spec is a string", {"spec": "a 20 mm cube"}, "'spec' must be a JSON object"),
-    ("csg is a list", {"csg": [{"box": {"size": [1, 1, 1]}}]}, "'csg' must be a JSON object"),
+    ("part is a list", {"part": [{"cube": {"size": 1}}]}, "'part' must be a JSON object"),
+    ("csg, the retired field", {"csg": {"cube": {"size": 1}}}, "unknown fields: csg"),
     ("material is a number", {"prompt": "a 20 mm cube", "material": 5}, "'material' must be a string"),
     ("quality is a list", {"prompt": "a 20 mm cube", "quality": ["fine"]}, "'quality' must be a string"),
     ("infill is text", {"prompt": "a 20 mm cube", "infill_percent": "20"}, "'infill_percent' must be a whole number"),
@@ -83,15 +84,18 @@ REFUSED = [
     ("infill is a boolean", {"prompt": "a 20 mm cube", "infill_percent": True}, "'infill_percent' must be a whole number"),
     ("infill 101", {"prompt": "a 20 mm cube", "infill_percent": 101}, "from 0 to 100"),
     ("infill negative", {"prompt": "a 20 mm cube", "infill_percent": -1}, "from 0 to 100"),
+    ("unknown material", {"prompt": "a 10 mm cube", "material": "UNOBTAINIUM"}, "unknown material 'UNOBTAINIUM'"),
+    ("unknown quality", {"prompt": "a 10 mm cube", "quality": "ultra"}, "unknown quality 'ultra'"),
     ("print is text", {"prompt": "a 20 mm cube", "print": "yes"}, "'print' must be true or false"),
     ("unknown field", {"prompt": "a 20 mm cube", "start_gcode": "G28 Z-100"}, "unknown fields: start_gcode"),
-    ("prompt and spec", {"prompt": "a 20 mm cube", "spec": {"kind": "cube", "params": {"size": 20}}}, "exactly one of"),
-    ("NaN in a spec", b'{"spec": {"kind": "cube", "params": {"size": NaN}}}', "NaN is not a number JSON allows"),
-    ("-Infinity in a spec", b'{"spec": {"kind": "cube", "params": {"size": -Infinity}}}', "-Infinity is not a number"),
-    ("1e400 in a spec", b'{"spec": {"kind": "cube", "params": {"size": 1e400}}}', "1e400 is not a number"),
-    ("NaN in a CSG", b'{"csg": {"box": {"size": [NaN, 1, 1]}}}', "NaN is not a number"),
-    ("CSG nested 1,000 deep", csg_nested(1000), "nested too deeply"),
-    ("CSG nested 3,000 deep", csg_nested(3000), "nested too deeply"),  # 84 kB: under the body limit
+    ("prompt and spec", {"prompt": "a 20 mm cube", "spec": {"part": {"cube": {"size": 20}}}}, "exactly one of"),
+    ("spec and part", {"spec": {"part": {"cube": {"size": 20}}}, "part": {"cube": {"size": 20}}}, "exactly one of"),
+    ("NaN in a spec", b'{"spec": {"part": {"cube": {"size": NaN}}}}', "NaN is not a number JSON allows"),
+    ("-Infinity in a spec", b'{"spec": {"part": {"cube": {"size": -Infinity}}}}', "-Infinity is not a number"),
+    ("1e400 in a spec", b'{"spec": {"part": {"cube": {"size": 1e400}}}}', "1e400 is not a number"),
+    ("NaN in a part", b'{"part": {"box": {"length": NaN, "width": 1, "height": 1}}}', "NaN is not a number"),
+    ("part nested 1,000 deep", part_nested(1000), "nested too deeply"),
+    ("part nested 3,000 deep", part_nested(3000), "nested too deeply"),  # 66 kB: under the body limit
 ]
 
 
@@ -108,11 +112,11 @@ def test_wrong_content_type_is_refused(server):
     assert_clear_4xx(r, 422, "Content-Type: application/json")
 
 
-def test_csg_with_100000_nodes_is_refused_by_octoprints_body_limit(server):
-    """2.5 MB of CSG: OctoPrint refuses bodies over its ``server.maxSize`` (100 kB) before any
+def test_part_with_100000_nodes_is_refused_by_octoprints_body_limit(server):
+    """2 MB of part document: OctoPrint refuses bodies over its ``server.maxSize`` (100 kB) before any
     plugin sees them. Its answer is a bare 400 (no JSON: it is Tornado's), then it closes."""
-    nodes = ",".join(['{"box":{"size":[1,1,1]}}'] * 100_000)
-    body = ('{"csg":{"op":"union","children":[' + nodes + "]}}").encode()
+    nodes = ",".join(['{"cube":{"size":1}}'] * 100_000)
+    body = ('{"part":{"union":[' + nodes + "]}}").encode()
     head = (
         f"POST {JOBS} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-Key: {server.api_keys[USER]}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
@@ -133,29 +137,30 @@ def test_csg_with_100000_nodes_is_refused_by_octoprints_body_limit(server):
 
 FAILS = [
     # (id, body, stage, words in the error message)
-    ("prompt 0 mm", {"prompt": "a 0 mm cube"}, "understanding", "out of range"),
-    ("prompt 5 km", {"prompt": "a 5 km cube"}, "understanding", "out of range"),
-    ("prompt 1,000,000,000 mm", {"prompt": "a 1000000000 mm cube"}, "understanding", "out of range"),
+    ("prompt 0 mm", {"prompt": "a 0 mm cube"}, "understanding", "part.cube.size is 0 mm; it must be from 0.1 to 1000 mm"),
+    ("prompt 5 km", {"prompt": "a 5 km cube"}, "understanding", "part.cube.size is 5e+06 mm; it must be from 0.1 to 1000 mm"),
+    ("prompt 1,000,000,000 mm", {"prompt": "a 1000000000 mm cube"}, "understanding", "part.cube.size is 1e+09 mm; it must be from 0.1 to 1000 mm"),
     ("prompt NaN mm", {"prompt": "a NaN mm cube"}, "understanding", "edge length"),
     ("prompt larger than the bed", {"prompt": "a 500 mm cube"}, "checking", "does not fit"),
     ("prompt 10,000 copies", {"prompt": "10000 copies of a 10 mm cube"}, "understanding", "quantity must be a whole number from 1 to 100"),
     ("prompt in Chinese", {"prompt": "一个二十毫米的立方体"}, "understanding", "did not understand"),
     ("prompt in Arabic", {"prompt": "مكعب عشرون مم"}, "understanding", "did not understand"),
     ("prompt of emoji", {"prompt": "🧊🧊🧊 📏"}, "understanding", "has no words"),
-    ("spec size 0", {"spec": {"kind": "cube", "params": {"size": 0}}}, "understanding", "out of range"),
-    ("spec size negative", {"spec": {"kind": "cube", "params": {"size": -5}}}, "understanding", "out of range"),
-    ("spec size 1e9", {"spec": {"kind": "cube", "params": {"size": 1e9}}}, "understanding", "out of range"),
-    ("spec size '5 km'", {"spec": {"kind": "cube", "params": {"size": "5 km"}}}, "understanding", "must be a finite number"),
-    ("spec size true", {"spec": {"kind": "cube", "params": {"size": True}}}, "understanding", "must be a finite number"),
-    ("spec quantity 10,000", {"spec": {"kind": "cube", "params": {"size": 10}, "quantity": 10000}}, "understanding", "quantity must be"),
-    ("spec larger than the bed", {"spec": {"kind": "cube", "params": {"size": 500}}}, "checking", "does not fit"),
-    ("spec unknown kind", {"spec": {"kind": "<script>alert(1)</script>", "params": {}}}, "understanding", "unknown object kind"),
-    ("spec unknown field", {"spec": {"kind": "cube", "params": {"size": 10}, "gcode": "G28"}}, "understanding", "unknown spec fields: gcode"),
-    ("CSG with 3,000 nodes", {"csg": {"op": "union", "children": [{"box": {"size": [1, 1, 1]}}] * 3000}}, "designing", "more than 500 nodes"),
-    ("CSG nested 40 deep", json.loads(csg_nested(40)), "designing", "nests deeper than 32 levels"),
-    ("CSG box 1e9 mm", {"csg": {"box": {"size": [1e9, 1, 1]}}}, "designing", "at most 2000 mm"),
-    ("unknown material", {"prompt": "a 10 mm cube", "material": "UNOBTAINIUM"}, None, "unknown material 'UNOBTAINIUM'"),
-    ("unknown quality", {"prompt": "a 10 mm cube", "quality": "ultra"}, None, "unknown quality 'ultra'"),
+    ("spec size 0", {"spec": {"part": {"cube": {"size": 0}}}}, "understanding", "part.cube.size is 0 mm; it must be from 0.1 to 1000 mm"),
+    ("spec size negative", {"spec": {"part": {"cube": {"size": -5}}}}, "understanding", "part.cube.size is -5 mm; it must be from 0.1 to 1000 mm"),
+    ("spec size 1e9", {"spec": {"part": {"cube": {"size": 1e9}}}}, "understanding", "part.cube.size is 1e+09 mm; it must be from 0.1 to 1000 mm"),
+    ("spec size '5 km'", {"spec": {"part": {"cube": {"size": "5 km"}}}}, "understanding", "part.cube.size must be a number, not '5 km'"),
+    ("spec size true", {"spec": {"part": {"cube": {"size": True}}}}, "understanding", "part.cube.size must be a number, not True"),
+    ("spec quantity 10,000", {"spec": {"part": {"cube": {"size": 10}}, "quantity": 10000}}, "understanding", "quantity must be a whole number from 1 to 100"),
+    ("spec larger than the bed", {"spec": {"part": {"cube": {"size": 500}}}}, "checking", "does not fit"),
+    ("spec unknown kind", {"spec": {"part": {"<script>alert(1)</script>": {}}}}, "understanding", "part names no solid types; give exactly one of box,"),
+    ("spec unknown field", {"spec": {"part": {"cube": {"size": 10}}, "gcode": "G28"}}, "understanding", "unknown spec fields: gcode"),
+    ("spec in the retired form", {"spec": {"kind": "cube", "params": {"size": 10}}}, "understanding", "unknown spec fields: params"),
+    ("part with 3,000 nodes", {"part": {"union": [{"cube": {"size": 1}}] * 3000}}, "understanding", "the document has more than 500 nodes"),
+    ("part nested 40 deep", json.loads(part_nested(40)), "understanding", "nests deeper than 32 levels"),
+    ("part box 1e9 mm", {"part": {"box": {"length": 1e9, "width": 1, "height": 1}}}, "understanding", "part.box.length is 1e+09 mm; it must be from 0.1 to 1000 mm"),
+    ("part unknown parameter", {"part": {"cube": {"size": 10, "gcode": "G28"}}}, "understanding", "part.cube has no parameter 'gcode'"),
+    ("spec unknown material", {"spec": {"part": {"cube": {"size": 10}}, "material": "UNOBTAINIUM"}}, "understanding", "unknown material 'UNOBTAINIUM'"),
 ]
 
 
@@ -165,8 +170,7 @@ def test_job_fails_at_the_right_stage_with_a_sentence(server, body, stage, words
     final = server.wait_for_job(job["id"], FINAL, timeout=60)
     assert final["state"] == "failed", final
     assert words in final["error"]["message"], final["error"]
-    if stage:
-        assert final["error"]["stage"] == stage, final["error"]
+    assert final["error"]["stage"] == stage, final["error"]
     assert "gcode" not in final["files"]
     if "prompt" in body:
         assert final["request"]["prompt"] == body["prompt"]  # stored as sent, whatever the script
@@ -176,7 +180,7 @@ def test_control_characters_do_not_derail_understanding(server):
     prompt = "a 20 mm cube\u0000\u0007\u001b\u202e\r\n\t"
     final = server.wait_for_job(submit(server, SECOND, prompt=prompt)["id"], FINAL, timeout=120)
     assert final["state"] == "ready", final
-    assert final["outputs"]["spec"]["params"]["size"] == 20.0
+    assert final["outputs"]["spec"]["part"] == {"cube": {"size": 20.0}}
     assert final["request"]["prompt"] == prompt
 
 

@@ -63,7 +63,7 @@ def test_every_operation_names_its_permission():
 JSON_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=40))
 ANY_JSON = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
 RAW_BODIES = st.sampled_from([
-    b"", b"   ", b"null", b"[]", b"{", b'{"prompt": NaN}', b'{"spec": {"kind": "cube", "params": {"size": Infinity}}}',
+    b"", b"   ", b"null", b"[]", b"{", b'{"prompt": NaN}', b'{"spec": {"part": {"cube": {"size": Infinity}}}}',
     b'{"prompt": "a \xff\xfe cube"}', b"\x00\x01\x02", b'{"prompt": "a 20 mm cube"}' * 2,
 ])  # fmt: skip
 HOSTILE_IDS = st.sampled_from(["..", "../..", "../../config.yaml", "..%2F..%2Fusers.yaml", "%00", "ffffffffffff", "x" * 200, " ", "%", "?", "#"])
@@ -101,7 +101,7 @@ def from_schema(spec: dict, schema: dict, depth: int = 0):
         props = schema.get("properties", {})
         extra = schema.get("additionalProperties")
         fixed = st.fixed_dictionaries({}, optional={name: from_schema(spec, sub, depth + 1) for name, sub in props.items()})
-        if isinstance(extra, dict):  # a map, e.g. spec params
+        if isinstance(extra, dict):  # a map, e.g. the confirm route's values
             fixed = st.dictionaries(st.sampled_from(["size", "diameter", "height", "length", "width", "teeth", "x"]), from_schema(spec, extra, depth + 1), max_size=4)
         elif "example" in schema:
             fixed = st.one_of(st.just(schema["example"]), fixed)

@@ -155,8 +155,8 @@ HOUSEHOLD = table(
         Param("fit", "number", "clearance", "gap around the cable per side", 0.2, False, 0.0, 2.0),
     ), shape="clip", expand=_cable_clip),
     NodeType("knob", "a knob with a bore for a shaft (round, D-shaped or hex), round or knurled", (
-        length("diameter", "diameter", "diameter", required=True),
-        length("height", "height", "height", required=True),
+        length("diameter", "diameter", "diameter", 25.0),  # a volume or a lamp knob: fingers and thumb around it
+        length("height", "height", "height", 15.0),
         length("shaft_diameter", "diameter", "diameter of the shaft", required=True),
         choice("shaft", "shape of the shaft", ("round", "d", "hex")),
         Param("flat", "length", "across_flats", "a D shaft's width across its flat (left out: 75 % of the shaft)"),
@@ -166,7 +166,8 @@ HOUSEHOLD = table(
         Param("fit", "number", "clearance", "gap around the shaft per side", 0.15, False, -0.5, 1.0),
     ), shape="round", expand=_knob),
     NodeType("phone_stand", "a stand that holds a phone or tablet leaning back at an angle", (
-        length("device_thickness", "thickness", "thickness of the phone or tablet (with its case)", required=True),
+        # a phone in a case is 9-12 mm: 12 holds most, and is shown as an assumption to correct
+        length("device_thickness", "thickness", "thickness of the phone or tablet (with its case)", 12.0),
         angle("angle", "angle of the back rest from the table, in degrees", 65.0, 40.0, 85.0),
         length("width", "width", "width of the stand", 70.0),
         length("depth", "depth", "depth of the base", 90.0),
