@@ -200,6 +200,33 @@ def test_layer_count_does_not_match_the_model(tmp_path):
     assert check(tmp_path, good_print(), model_height=1.1).ok  # one layer of rounding is fine
 
 
+def test_a_top_thinner_than_a_line_may_be_left_out(tmp_path):
+    """Slicers print nothing where a part's tip is narrower than a line: given the mesh, the check
+    counts the layers the part can have up to there; a block as tall gets no such allowance."""
+    trimesh = pytest.importorskip("trimesh")
+    # 1 mm tall: 5 layers. The cone is 0.4 mm across at the middle of its last layer (z 0.9), less
+    # than the 0.45 mm line, and 1.2 mm at the middle of the one below: printable up to z 0.8.
+    cone, block = tmp_path / "cone.stl", tmp_path / "block.stl"
+    trimesh.creation.cone(radius=2.0, height=1.0, sections=64).export(str(cone))
+    trimesh.creation.box((4.0, 4.0, 1.0), transform=trimesh.transformations.translation_matrix((0, 0, 0.5))).export(str(block))
+    path = tmp_path / "t.gcode"
+    path.write_text("\n".join(good_print(count=3)) + "\n")
+    assert check_gcode(path, PLA_NORMAL, 1.0, stl_path=cone).ok
+    report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=block)
+    assert_only(report, "layer_count")
+    assert "3 layers for a part 1 mm tall; expected about 5" in report.errors[0]
+    assert_only(check_gcode(path, PLA_NORMAL, 1.0), "layer_count")
+    path.write_text("\n".join(good_print(count=2)) + "\n")  # cut short below the tip
+    report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=cone)
+    assert_only(report, "layer_count")
+    assert "expected 4 to 5 (its top is thinner than a line)" in report.errors[0]
+    # A mesh that cannot be read gives no allowance, and the error says why.
+    (tmp_path / "broken.stl").write_text("not a mesh")
+    report = check_gcode(path, PLA_NORMAL, 1.0, stl_path=tmp_path / "broken.stl")
+    assert_only(report, "layer_count")
+    assert "expected about 5 (the mesh, which could show a top thinner than a line, was not read:" in report.errors[0]
+
+
 def test_first_layer_at_the_wrong_height(tmp_path):
     assert_only(check(tmp_path, good_print(first=0.4), model_height=1.2), "first_layer")
 
@@ -270,6 +297,53 @@ def test_real_slicer_output_passes_and_matches_the_slicers_filament(slicer, cube
     assert 0.6 * report.slicer_estimates["time_s"] < report.est_time_s < 1.05 * report.slicer_estimates["time_s"]
 
 
+def cut_above(src, dst, z_cut: float) -> None:
+    """Copy the G-code at ``src`` to ``dst`` with nothing extruded above ``z_cut``: the part's top
+    layers gone, the start and end sequences kept, as a print stopped short of its top would be."""
+    z, relative = 0.0, False
+    with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+        for line in f:
+            words = line.split(";", 1)[0].split()
+            code = words[0].upper() if words else ""
+            if code in ("G90", "G91"):
+                relative = code == "G91"
+            elif code in ("G0", "G1"):
+                for w in words[1:]:
+                    if w[:1].upper() == "Z":
+                        z = z + float(w[1:]) if relative else float(w[1:])
+                if z > z_cut:
+                    out.write(" ".join(w for w in words if w[:1].upper() != "E") + "\n")
+                    continue
+            out.write(line)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slicer", ["builtin", "prusaslicer", "curaengine"])
+def test_a_pointed_top_left_out_passes_and_a_print_cut_short_does_not(slicer, tmp_path):
+    """A 10 mm pyramid, sliced for real: CuraEngine stops two layers below its tip, where it is
+    narrower than a line (the builtin slicer and PrusaSlicer one), which the check allows given the
+    mesh. Cut two layers below that, the print is short of the part, mesh or not."""
+    trimesh = pytest.importorskip("trimesh")
+    if not find_slicers()[slicer]:
+        pytest.skip(f"{slicer} is not installed here (CI installs it)")
+    stl, out, short = tmp_path / "pyramid.stl", tmp_path / "pyramid.gcode", tmp_path / "short.gcode"
+    trimesh.creation.cone(radius=7.0, height=10.0, sections=4).export(str(stl))
+    slice_file(stl, out, PLA_NORMAL, slicer, StageContext(), found=find_slicers(), model_height=10.0)
+    report = check_gcode(out, PLA_NORMAL, 10.0, stl_path=stl)
+    assert report.ok, report.errors
+    assert report.layer_count == {"curaengine": 48}.get(slicer, 49)
+    without_mesh = check_gcode(out, PLA_NORMAL, 10.0)
+    assert without_mesh.ok == (slicer != "curaengine"), without_mesh.errors
+
+    cut_above(out, short, 9.21)  # printable up to z 9.6, 48 layers, 47 allowed: 46 kept
+    report = check_gcode(short, PLA_NORMAL, 10.0, stl_path=stl)
+    assert report.layer_count == 46
+    assert_only(report, "layer_count")
+    assert "expected 48 to 50 (its top is thinner than a line)" in report.errors[0]
+    cut_above(out, short, 9.41)  # 47 kept: within the one layer the check allows for rounding
+    assert check_gcode(short, PLA_NORMAL, 10.0, stl_path=stl).ok
+
+
 def test_the_isolated_check_reports_what_the_in_process_check_does(tmp_path):
     """The pipeline checks in a child process (for the printer's sake): same verdict, same numbers."""
     from octoprint_aiagent.slicing.isolated_check import check_gcode_isolated
@@ -280,3 +354,15 @@ def test_the_isolated_check_reports_what_the_in_process_check_does(tmp_path):
     isolated = check_gcode_isolated(path, PLA_NORMAL, 20.0, StageContext(), tmp_path)
     assert not isolated.ok and isolated.rules_failed == inline.rules_failed
     assert isolated.to_dict() == inline.to_dict()
+
+
+def test_the_isolated_check_reads_the_mesh_for_a_pointed_top(tmp_path):
+    from octoprint_aiagent.slicing.isolated_check import check_gcode_isolated
+
+    trimesh = pytest.importorskip("trimesh")
+    cone = tmp_path / "cone.stl"
+    trimesh.creation.cone(radius=2.0, height=1.0, sections=64).export(str(cone))
+    path = tmp_path / "t.gcode"
+    path.write_text("\n".join(good_print(count=3)) + "\n")
+    assert not check_gcode_isolated(path, PLA_NORMAL, 1.0, StageContext(), tmp_path).ok
+    assert check_gcode_isolated(path, PLA_NORMAL, 1.0, StageContext(), tmp_path, stl_path=cone).ok

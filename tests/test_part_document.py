@@ -176,6 +176,11 @@ def test_fillets_and_chamfers():
     assert m.volume == pytest.approx(16**3 + 6 * 256 * 2 + 12 * math.pi * 16 + 4 / 3 * math.pi * 8, rel=0.01)
     _, m = build(box(60, 40, 20, features=[{"chamfer": {"size": 2}}]))
     assert m.volume == pytest.approx(20 * (2400 - 4 * 2), rel=1e-6)
+    # Corners seen from above are not limited by the thickness: a thin plate takes large ones.
+    _, m = build(box(60, 40, 3, features=[{"fillet": {"radius": 8}}]))
+    assert m.volume == pytest.approx(3 * (2400 - (4 - math.pi) * 64), rel=0.002)
+    _, m = build(box(60, 40, 3, features=[{"chamfer": {"size": 5}}]))
+    assert m.volume == pytest.approx(3 * (2400 - 2 * 25), rel=1e-6)
     _, m = build({"cylinder": {"diameter": 20, "height": 10}, "features": [{"fillet": {"radius": 2, "edges": "top"}}]})
     assert m.extents == pytest.approx((20, 20, 10), abs=1e-3)
     assert m.volume < math.pi * 100 * 10

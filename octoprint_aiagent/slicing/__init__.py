@@ -118,9 +118,11 @@ def slice_file(
 
     ``model_height`` given means the caller vouches for the mesh (the design stage made it closed,
     centred on XY (0, 0), standing on z=0 and within the printer), so it is not read again here;
-    without it the STL is loaded and checked first. Raises AgentError (stage "slicing"): "invalid"
-    for a mesh that is open or does not fit the printer, "failed" for a slicer that crashes, hangs
-    past ``timeout_s`` or writes G-code that fails its check, Cancelled on cancel. ``gcode_path`` is
+    without it the STL is loaded and checked first. (The G-code check, in its child process, reads
+    it only when the layers stop short of the part's top: to tell a pointed top, which no slicer
+    prints, from a print cut short.) Raises AgentError (stage "slicing"): "invalid" for a mesh that
+    is open or does not fit the printer, "failed" for a slicer that crashes, hangs past
+    ``timeout_s`` or writes G-code that fails its check, Cancelled on cancel. ``gcode_path`` is
     written only when everything passed.
     """
     from .runner import child_environment, run_command
@@ -159,7 +161,7 @@ def slice_file(
         estimates = backend.parse_estimates(run.stdout_tail + run.stderr_tail)
         backend.finish(out, estimates, settings)
         ctx.report(STAGE, 0.9, "checking the G-code")
-        report = check_gcode_isolated(out, settings, model_height, ctx, workdir)
+        report = check_gcode_isolated(out, settings, model_height, ctx, workdir, stl_path=stl_in)
         if not report.ok:
             fits = set(report.rules_failed) <= _FIT_RULES
             raise AgentError(

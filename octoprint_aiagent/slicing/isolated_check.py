@@ -4,7 +4,7 @@ Reading a G-code file is pure Python: run inside OctoPrint it holds the GIL for 
 file and OctoPrint's serial loop, which feeds the printer, waits. As a child process it costs the
 printer nothing (measured in BENCHMARKS.md, "printer stutter").
 
-    python -m octoprint_aiagent.slicing.isolated_check SETTINGS.json MODEL_HEIGHT IN.gcode OUT.json
+    python -m octoprint_aiagent.slicing.isolated_check SETTINGS.json MODEL_HEIGHT IN.gcode OUT.json [MODEL.stl]
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ from .profiles import SliceSettings
 STAGE = "slicing"
 
 
-def check_gcode_isolated(gcode_path, settings: SliceSettings, model_height: float, ctx: StageContext, workdir: Path, timeout_s: float = 300.0) -> GcodeReport:
+def check_gcode_isolated(gcode_path, settings: SliceSettings, model_height: float, ctx: StageContext, workdir: Path,
+                         timeout_s: float = 300.0, stl_path=None) -> GcodeReport:
+    """``check_gcode`` in a child process; ``stl_path`` as there."""
     from .runner import child_environment, run_command
 
     settings_file, report_file = workdir / "check-settings.json", workdir / "check-report.json"
     settings_file.write_text(json.dumps(settings.to_dict()))
     argv = [sys.executable, "-m", __name__, str(settings_file), repr(float(model_height)), str(gcode_path), str(report_file)]
+    argv += [str(stl_path)] if stl_path is not None else []
     run_command(argv, ctx, name="the G-code check", timeout_s=timeout_s, env=child_environment())
     try:
         return report_from_dict(json.loads(report_file.read_text()))
@@ -44,9 +47,9 @@ def report_from_dict(data: dict) -> GcodeReport:
 
 
 def main(argv: list) -> int:
-    settings_file, height, gcode, report_file = argv
+    settings_file, height, gcode, report_file, *stl = argv
     settings = SliceSettings.from_dict(json.loads(Path(settings_file).read_text()))
-    report = check_gcode(gcode, settings, float(height))
+    report = check_gcode(gcode, settings, float(height), stl[0] if stl else None)
     Path(report_file).write_text(json.dumps(asdict(report)))
     return 0
 
