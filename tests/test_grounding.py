@@ -194,3 +194,13 @@ def test_any_prompt_grounds_or_gives_a_clear_error(prompt):
         assert err.stage == "understanding" and err.message
         return
     assert spec.kind == "cylinder"
+
+
+@pytest.mark.parametrize("prompt", ["an open box 60x40x20 with 2mm walls", "a box 60 x 40 x 20 with 2 mm walls, open at the top"])
+def test_an_open_part_answered_closed_is_a_finding(prompt):
+    # Measured with SmolLM2: "an open box" came back as a closed shell, right in every size.
+    closed = {"box": {"length": 60, "width": 40, "height": 20}, "features": [{"shell": {"wall": 2, "open": []}}]}
+    with pytest.raises(AgentError, match="the request asks for an open part, but the part is closed"):
+        ground_spec(prompt, DesignSpec.from_dict({"part": closed, "backend": "openai"}))
+    opened = {"box": {"length": 60, "width": 40, "height": 20}, "features": [{"shell": {"wall": 2, "open": ["top"]}}]}
+    assert ground_spec(prompt, DesignSpec.from_dict({"part": opened, "backend": "openai"})).part == opened

@@ -199,6 +199,8 @@ def ground(prompt: str, spec: DesignSpec, assumed: Sequence = (), before: Option
     findings += count_problems
     missing += hole_problem
     findings += _texts(request, spec.part, before)
+    if before is None:
+        findings += _opening(request, spec.part)
     spec, notes = _order(request, spec, before)
     if before is not None:
         if (spec.part, spec.quantity, spec.material) == (before.part, before.quantity, before.material):
@@ -424,6 +426,34 @@ def _object(request: _Request, spec: DesignSpec) -> list[str]:
     if not want or made & {"", "polygon"} or made & ({want} | _MADE_OF.get(want, set())):
         return []
     return [f"the request asks for a {label(kind)}, but the part is a {label(root)} ({' and '.join(sorted(made))}, not {want})"]
+
+
+_OPEN_KINDS = frozenset(("open_box", "cup", "tube"))
+
+
+def _opening(request: _Request, part: dict) -> list[str]:
+    """ "an open box": the part must be open somewhere (an open template, or a shell open on a face)."""
+    if request.base is None or _has_opening(part):
+        return []
+    try:
+        kind, _, _ = resolve_kind(request.base)
+    except AgentError:
+        kind = None
+    if "open" not in request.base.flags and kind not in ("open_box", "cup"):
+        return []
+    return ["the request asks for an open part, but the part is closed: make it hollow and open on top "
+            "(a shell open on the top, or an open box)"]
+
+
+def _has_opening(node) -> bool:
+    if isinstance(node, dict):
+        if _OPEN_KINDS & node.keys():
+            return True
+        shell = node.get("shell")
+        if isinstance(shell, dict) and shell.get("open"):
+            return True
+        return any(_has_opening(v) for v in node.values())
+    return isinstance(node, list) and any(_has_opening(v) for v in node)
 
 
 def _texts(request: _Request, part: dict, before: Optional[DesignSpec]) -> list[str]:
