@@ -97,3 +97,25 @@ def centroid(section: manifold3d.CrossSection) -> tuple[float, float]:
     if abs(total) < 1e-12:
         return 0.0, 0.0
     return cx / total, cy / total
+
+
+# -- tools: what a feature adds or cuts, built in its face's frame ----------------------------
+
+MARGIN_MM = 1.0  # cut tools reach this far outside the face, so no face is left a rounding error thin
+
+
+@dataclass(frozen=True)
+class Tool:
+    solid: manifold3d.Manifold  # in the face's frame, centred on (0, 0)
+    removes: bool
+
+
+def cut_through(frame: Frame) -> float:
+    """The length of a tool that cuts through the whole part from this face."""
+    return frame.depth + 2 * MARGIN_MM
+
+
+def prism_cut(section: manifold3d.CrossSection, depth, frame: Frame) -> manifold3d.Manifold:
+    """``section`` cut ``depth`` mm into the face (None: through), reaching MARGIN_MM outside it."""
+    reach = cut_through(frame) if depth is None else depth + MARGIN_MM
+    return manifold3d.Manifold.extrude(section, reach).translate((0.0, 0.0, MARGIN_MM - reach))

@@ -7,7 +7,6 @@ error naming the sizes involved; a failure is never a silently different part.""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import manifold3d
@@ -18,20 +17,13 @@ from ..model.features import FEATURES
 from ..model.params import invalid
 from . import holes
 from .edges import MODIFIERS
-from .faces import SKIN_MM, Frame, frame_of
+from .faces import MARGIN_MM, SKIN_MM, Frame, Tool, frame_of, prism_cut
 from .sketches import build_sketch
 
 M = manifold3d.Manifold
 CS = manifold3d.CrossSection
-MARGIN_MM = 1.0  # cut tools reach this far outside the face, so no face is left a rounding error thin
 VOLUME_EPS = 1e-6  # mm3: less than this removed or added is nothing
 GROUP_ORDER = ("modify", "add", "cut")
-
-
-@dataclass(frozen=True)
-class Tool:
-    solid: manifold3d.Manifold  # in the face's frame, centred on (0, 0)
-    removes: bool
 
 
 def apply_features(solid: manifold3d.Manifold, features: list, ctx, build) -> manifold3d.Manifold:
@@ -228,17 +220,6 @@ PATTERNS: dict[str, Callable] = {"grid": _grid, "circle": _circle, "corners": _c
 
 
 # -- what: the tools, in the face's frame --------------------------------------------------------
-
-
-def cut_through(frame: Frame) -> float:
-    """The length of a tool that cuts through the whole part from this face."""
-    return frame.depth + 2 * MARGIN_MM
-
-
-def prism_cut(section: manifold3d.CrossSection, depth, frame: Frame) -> manifold3d.Manifold:
-    """``section`` cut ``depth`` mm into the face (None: through), reaching MARGIN_MM outside it."""
-    reach = cut_through(frame) if depth is None else depth + MARGIN_MM
-    return M.extrude(section, reach).translate((0.0, 0.0, MARGIN_MM - reach))
 
 
 def _pocket(p, frame, ctx, path, build) -> Tool:

@@ -13,7 +13,7 @@ import manifold3d
 
 from ..model import standards
 from ..model.params import invalid
-from .faces import Frame
+from .faces import MARGIN_MM, Frame, Tool, prism_cut
 from .sketches import circle
 
 M = manifold3d.Manifold
@@ -22,7 +22,6 @@ FITS = {"close": "fine", "normal": "medium", "loose": "coarse"}  # our words -> 
 
 
 def hole_tool(p: dict, frame: Frame, ctx, path: str, build):
-    from .features import MARGIN_MM, Tool, prism_cut
 
     c = ctx.clearance if p.get("clearance") is None else p["clearance"]
     depth = p.get("depth")
