@@ -311,3 +311,22 @@ def test_a_part_on_top_of_another_is_the_other_with_it_added():
     assert {r.value for r in spec.roles} >= {20.0, 30.0, 50.0, 5.0}
     cubes = parse_prompt("a 20 mm cube on top of a 40 mm cube")
     assert cubes.part["cube"] == {"size": 40.0} and measure(build_document(cubes.part, BuildContext())).volume == pytest.approx(72000)
+
+
+@pytest.mark.parametrize("prompt", ["a box 50x50x50 with a 20mm hole on each side", "a 40 mm cube with a 5 mm hole in every face"])
+def test_a_feature_on_every_face_is_asked_face_by_face_not_made_once(prompt):
+    # It once made one hole and dropped the rest.
+    with pytest.raises(AgentError, match="one face at a time"):
+        parse_prompt(prompt)
+
+
+def test_holes_measured_from_each_side_are_still_an_inset():
+    spec = parse_prompt("a 40 x 40 x 10 plate with 3 mm holes 5 mm from each side")
+    assert spec.part["features"][0]["pattern"] == {"corners": {"inset": 5.0}}
+    assert measure(build_document(spec.part, BuildContext())).volume == pytest.approx(16000 - 4 * disc(3) * 10, rel=0.005)
+
+
+def test_holes_without_a_number_or_a_place_are_a_question():
+    # It once made one hole of "3 mm holes".
+    with pytest.raises(AgentError, match="I understood holes but not how many"):
+        parse_prompt("a 40 x 40 x 10 plate with 3 mm holes")

@@ -63,6 +63,7 @@ class Read:
     shape: str = ""  # "round", "square" or "rect" when the clause says so
     edges_named: bool = False  # "its edges": all of them
     words: tuple = ()  # the clause's own words (texts to put on the part are placeholders among them)
+    plural: bool = False  # "holes", no number: more than one, how many the placement says
 
 
 def read_feature(kind: str, clause: Clause, reading: Reading) -> Read:
@@ -74,6 +75,8 @@ def read_feature(kind: str, clause: Clause, reading: Reading) -> Read:
     edges = any(isinstance(i, Phrase) and i.category == "role" and i.value.role == "side" and "edge" in i.text for i in clause.items)
     found = Read(kind, places=list(reading.places), grid=reading.grid, shape=shape, edges_named=edges, words=words)
     found.count = _count(kind, reading)
+    found.plural = any(isinstance(i, Phrase) and i.category == "role" and i.value.count == f"{kind}_count" and i.value.plural
+                       for i in clause.items)
     loose: list[Sized] = []
     for s in reading.sizes:
         if s.measure.unit == "M":

@@ -307,6 +307,18 @@ def _absorbed(draft: Draft, features: list) -> list:
     return [f for i, f in enumerate(features) if i not in taken]
 
 
+_EVERY_FACE = re.compile(r"\b(?:on|in|through|into) (?:each|every|all(?: the)?|all of the) (?:sides?|faces?)\b")
+
+
+def _one_face_at_a_time(clause: Clause) -> None:
+    """ "a hole on each side": a feature goes on one face; several faces are said one by one, never
+    read as one hole with the rest dropped."""
+    said = _EVERY_FACE.search(clause.words.lower())
+    if said and clause.head not in ("fillet", "chamfer", "shell", "rim"):
+        raise AgentError(STAGE, f"'{said.group(0).strip()}': I place a {clause.head} on one face at a time",
+                         hint="name each, e.g. 'a 10 mm hole through it from front to back and another from side to side'")
+
+
 def _feature(draft: Draft, clause: Clause, reading: Reading, previous: Optional[dict], texts: list) -> Optional[dict]:
     if clause.head == "another":
         if previous is None:
@@ -319,6 +331,7 @@ def _feature(draft: Draft, clause: Clause, reading: Reading, previous: Optional[
     elif clause.head is None:
         raise AgentError(STAGE, f"I did not understand what '{clause.words}' adds to the part")
     else:
+        _one_face_at_a_time(clause)
         read = read_feature(clause.head, clause, reading)
         where = draft.where
         node = WRITERS[clause.head](draft, read, texts)

@@ -56,6 +56,13 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
     if face != "top":
         out["on"] = face
     values, n, where = read.values, read.count, draft.where
+    stated = n > 1
+    if read.plural and n == 1:  # "3 mm holes 5 mm from each side": one at each corner; otherwise, how many?
+        if "@inset" in values or "@edge" in values or has(read, "corners"):
+            n = 4
+        elif not (has(read, "pattern", "grid") or read.grid):
+            raise AgentError(STAGE, f"I understood {read.kind}s but not how many",
+                             hint=f"e.g. 'four {read.kind}s', or where they go: '6 mm in from each corner'")
     if "@circle" in values or has(read, "pattern", "circle"):
         if "@circle" not in values:
             raise AgentError(STAGE, f"I understood {n} {read.kind}s around a circle but not the circle's diameter",
@@ -100,7 +107,7 @@ def placement(draft: Draft, read: Read, default_face: str = "top") -> dict:
             out["pattern"] = {"row": row}
         else:
             out["pattern"] = {"spread": {"count": n}}
-    if n > 1 and "pattern" in out:  # the count is a number of the request too
+    if stated and "pattern" in out:  # the count is a number of the request too
         (shape, params), = out["pattern"].items()
         draft.role(f"{n} {read.kind}s", n, f"{where}.pattern.{shape}" + (".count" if "count" in params else ""), f"how many {read.kind}s")
     if "@spacing" in values and "row" not in out.get("pattern", {}):
