@@ -96,6 +96,21 @@ REFUSED = [
     ("NaN in a part", b'{"part": {"box": {"length": NaN, "width": 1, "height": 1}}}', "NaN is not a number"),
     ("part nested 1,000 deep", part_nested(1000), "nested too deeply"),
     ("part nested 3,000 deep", part_nested(3000), "nested too deeply"),  # 66 kB: under the body limit
+    # A spec or part document is checked at the door: a bad one never becomes a job.
+    ("spec size 0", {"spec": {"part": {"cube": {"size": 0}}}}, "part.cube.size is 0 mm; it must be from 0.1 to 1000 mm"),
+    ("spec size negative", {"spec": {"part": {"cube": {"size": -5}}}}, "part.cube.size is -5 mm; it must be from 0.1 to 1000 mm"),
+    ("spec size 1e9", {"spec": {"part": {"cube": {"size": 1e9}}}}, "part.cube.size is 1e+09 mm; it must be from 0.1 to 1000 mm"),
+    ("spec size '5 km'", {"spec": {"part": {"cube": {"size": "5 km"}}}}, "part.cube.size must be a number, not '5 km'"),
+    ("spec size true", {"spec": {"part": {"cube": {"size": True}}}}, "part.cube.size must be a number, not True"),
+    ("spec quantity 10,000", {"spec": {"part": {"cube": {"size": 10}}, "quantity": 10000}}, "quantity must be a whole number from 1 to 100"),
+    ("spec unknown kind", {"spec": {"part": {"<script>alert(1)</script>": {}}}}, "part names no solid types; give exactly one of box,"),
+    ("spec unknown field", {"spec": {"part": {"cube": {"size": 10}}, "gcode": "G28"}}, "unknown spec fields: gcode"),
+    ("spec in the retired form", {"spec": {"kind": "cube", "params": {"size": 10}}}, "unknown spec fields: params"),
+    ("part with 3,000 nodes", {"part": {"union": [{"cube": {"size": 1}}] * 3000}}, "the document has more than 500 nodes"),
+    ("part nested 40 deep", json.loads(part_nested(40)), "nests deeper than 32 levels"),
+    ("part box 1e9 mm", {"part": {"box": {"length": 1e9, "width": 1, "height": 1}}}, "part.box.length is 1e+09 mm; it must be from 0.1 to 1000 mm"),
+    ("part unknown parameter", {"part": {"cube": {"size": 10, "gcode": "G28"}}}, "part.cube has no parameter 'gcode'"),
+    ("spec unknown material", {"spec": {"part": {"cube": {"size": 10}}, "material": "UNOBTAINIUM"}}, "unknown material 'UNOBTAINIUM'"),
 ]
 
 
@@ -146,21 +161,7 @@ FAILS = [
     ("prompt in Chinese", {"prompt": "一个二十毫米的立方体"}, "understanding", "did not understand"),
     ("prompt in Arabic", {"prompt": "مكعب عشرون مم"}, "understanding", "did not understand"),
     ("prompt of emoji", {"prompt": "🧊🧊🧊 📏"}, "understanding", "has no words"),
-    ("spec size 0", {"spec": {"part": {"cube": {"size": 0}}}}, "understanding", "part.cube.size is 0 mm; it must be from 0.1 to 1000 mm"),
-    ("spec size negative", {"spec": {"part": {"cube": {"size": -5}}}}, "understanding", "part.cube.size is -5 mm; it must be from 0.1 to 1000 mm"),
-    ("spec size 1e9", {"spec": {"part": {"cube": {"size": 1e9}}}}, "understanding", "part.cube.size is 1e+09 mm; it must be from 0.1 to 1000 mm"),
-    ("spec size '5 km'", {"spec": {"part": {"cube": {"size": "5 km"}}}}, "understanding", "part.cube.size must be a number, not '5 km'"),
-    ("spec size true", {"spec": {"part": {"cube": {"size": True}}}}, "understanding", "part.cube.size must be a number, not True"),
-    ("spec quantity 10,000", {"spec": {"part": {"cube": {"size": 10}}, "quantity": 10000}}, "understanding", "quantity must be a whole number from 1 to 100"),
     ("spec larger than the bed", {"spec": {"part": {"cube": {"size": 500}}}}, "checking", "does not fit"),
-    ("spec unknown kind", {"spec": {"part": {"<script>alert(1)</script>": {}}}}, "understanding", "part names no solid types; give exactly one of box,"),
-    ("spec unknown field", {"spec": {"part": {"cube": {"size": 10}}, "gcode": "G28"}}, "understanding", "unknown spec fields: gcode"),
-    ("spec in the retired form", {"spec": {"kind": "cube", "params": {"size": 10}}}, "understanding", "unknown spec fields: params"),
-    ("part with 3,000 nodes", {"part": {"union": [{"cube": {"size": 1}}] * 3000}}, "understanding", "the document has more than 500 nodes"),
-    ("part nested 40 deep", json.loads(part_nested(40)), "understanding", "nests deeper than 32 levels"),
-    ("part box 1e9 mm", {"part": {"box": {"length": 1e9, "width": 1, "height": 1}}}, "understanding", "part.box.length is 1e+09 mm; it must be from 0.1 to 1000 mm"),
-    ("part unknown parameter", {"part": {"cube": {"size": 10, "gcode": "G28"}}}, "understanding", "part.cube has no parameter 'gcode'"),
-    ("spec unknown material", {"spec": {"part": {"cube": {"size": 10}}, "material": "UNOBTAINIUM"}}, "understanding", "unknown material 'UNOBTAINIUM'"),
 ]
 
 
