@@ -163,7 +163,7 @@ def test_browser_sessions_need_the_csrf_token(server, job):
         status, body = browser.call("DELETE", f"{JOBS}/{job['id']}", token=token)
         assert status == 400, (token, status)
     assert server.get(f"{JOBS}/{job['id']}").status == 200  # not deleted
-    status, body = browser.call("POST", JOBS, {"spec": {"part": {"cube": {"size": 0}}}}, csrf=True)
+    status, body = browser.call("POST", JOBS, {"prompt": "a 0 mm cube"}, csrf=True)
     assert status == 202, body[:300]
 
 
@@ -200,7 +200,7 @@ def test_plugin_messages_reach_only_users_who_may_design(server):
 def test_job_creation_is_rate_limited_per_user(server):
     configure(server, max_jobs_per_minute=3)
     try:
-        cheap = {"spec": {"part": {"cube": {"size": 0}}}}  # accepted, fails at once
+        cheap = {"prompt": "a 0 mm cube"}  # accepted, fails at once in understanding
         answers = [server.post(JOBS, cheap, user=RATED) for _ in range(5)]
         assert [r.status for r in answers] == [202, 202, 202, 429, 429]
         refused = answers[3]

@@ -237,8 +237,9 @@ def test_llm_markup_stays_text_in_the_tab(server, llm):
                 page.press("[data-test-id=aiagent-prompt]", "Enter")
             job_id = response.value.json()["id"]
             server.wait_for_job(job_id, FINAL, timeout=120)
-            page.wait_for_function("document.querySelector('.aiagent-notes') && document.querySelector('.aiagent-notes').innerText.includes('llm-injected')")
-            assert "<img id=llm-injected" in page.inner_text(".aiagent-notes")
+            notes = "[data-test-id=aiagent-spec-notes]"
+            page.wait_for_function(f"document.querySelector('{notes}') && document.querySelector('{notes}').textContent.includes('llm-injected')")
+            assert "<img id=llm-injected" in page.text_content(notes)
             assert page.locator("#llm-injected").count() == 0
             assert page.evaluate("window.__pwned") is None
         finally:
