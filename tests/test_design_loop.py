@@ -177,7 +177,7 @@ ABSURD = [
     ("1 km away", {"part": {"cube": {"size": 40}, "translate": [1_000_000, 0, 0]}}, "must be within +-1000"),
     ("beyond the bounds", {"part": {"cube": {"size": 40}, "translate": [990, 0, 0]}}, "reaches beyond +-1000 mm"),
     ("a feature off its solid", {"part": {"cube": {"size": 40}, "features": [
-        {"add": {"solid": {"cylinder": {"diameter": 10, "height": 10}}}, "at": [300, 0]}]}}, "does not touch the part"),
+        {"add": {"solid": {"cylinder": {"diameter": 10, "height": 10}}}, "at": [300, 0]}]}}, "does not join the part"),
     ("a floating piece", {"part": {"union": [{"cube": {"size": 40}}, {"cube": {"size": 10}, "translate": [0, 0, 45]}]}},
      "part.union[1] starts 5 mm above the top of part.union[0]"),
     ("G-code in a name", {"part": {"cube": {"size": 40}, "name": "G28 Z-100"}}, "G-code"),

@@ -231,7 +231,7 @@ def test_a_hole_wider_than_its_face_is_refused_naming_both():
 
 def test_a_feature_off_the_part_is_refused():
     refused(box(features=[{"hole": {"diameter": 4}, "at": [100, 0]}]), "does not cut into the part")
-    refused(box(features=[{"add": {"solid": box(5, 5, 5)}, "at": [200, 0]}]), "does not touch the part")
+    refused(box(features=[{"add": {"solid": box(5, 5, 5)}, "at": [200, 0]}]), "does not join the part")
 
 
 def test_a_cut_that_splits_the_part_is_refused():

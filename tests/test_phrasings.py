@@ -22,6 +22,7 @@ from octoprint_aiagent.cad.build import BuildContext, build_document
 from octoprint_aiagent.cad.measure import measure
 from octoprint_aiagent.language.drawing import _xyz_angles
 from octoprint_aiagent.language.parser import parse_prompt
+from octoprint_aiagent.model.document import check_part
 from octoprint_aiagent.model.errors import AgentError
 
 
@@ -253,6 +254,12 @@ MAKERS = [
     ("a coaster 100 mm in diameter and 5 mm thick with a 2 mm rim", {"rim": {"width": 2.0, "height": 2.0}},
      disc(100) * 5 + (disc(100) - disc(96)) * 2),
     ("a hook for my towel rail, which is 25 mm across", {"rail_hook": {"rail_diameter": 25.0}}, None),
+    ("a 60mm x 60mm x 2mm square plate with a 5mm radius on the corners", {"fillet": {"radius": 5.0, "edges": "vertical"}},
+     (3600 - 25 * (4 - math.pi)) * 2),
+    ("a cylinder 30 mm across and 10 mm tall with a 1 mm chamfer", {"chamfer": {"size": 1.0, "edges": "all"}},
+     disc(30) * 10 - 2 * 2 * math.pi * (15 - 1 / 3) * 0.5),
+    ("a 3 mm thick disk with a diameter of 60 mm and 6 holes of 4 mm around a 45 mm circle",
+     {"pattern": {"circle": {"count": 6, "diameter": 45.0}}}, (disc(60) - 6 * disc(4)) * 3),
     ("a 50 mm cube with a 30 mm cylinder cut out of the middle", {"hole": {"diameter": 30.0}}, 50**3 - disc(30) * 50),
     ("a 60 x 40 x 10 plate with a 20 mm diameter cylinder cut out", {"hole": {"diameter": 20.0}}, 24000 - disc(20) * 10),
 ]
@@ -330,3 +337,10 @@ def test_holes_without_a_number_or_a_place_are_a_question():
     # It once made one hole of "3 mm holes".
     with pytest.raises(AgentError, match="I understood holes but not how many"):
         parse_prompt("a 40 x 40 x 10 plate with 3 mm holes")
+
+
+def test_a_cylinder_has_no_vertical_edges_to_round():
+    # Rounding them changed nothing; it passed as if done.
+    part = {"cylinder": {"diameter": 20, "height": 10}, "features": [{"fillet": {"radius": 2, "edges": "vertical"}}]}
+    with pytest.raises(AgentError, match="a cylinder has no vertical edges to round"):
+        build_document(check_part(part).part, BuildContext())

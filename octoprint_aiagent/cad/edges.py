@@ -86,6 +86,8 @@ def _fits(size: float, prism: Prism, path: str, what: str, edges: str) -> None:
 def fillet(solid: manifold3d.Manifold, p: dict, ctx, path: str) -> manifold3d.Manifold:
     r, edges = p["radius"], p["edges"]
     prism = _need_prism(solid, path, "rounding edges")
+    if edges == "vertical" and _is_disc(prism):  # it would change nothing: say so rather than pass
+        raise invalid(f"{path}: a cylinder has no vertical edges to round; round its top or bottom edges (edges: all, top or bottom)")
     if edges == "vertical":
         _fits(r, prism, path, "round the corners of", edges)
         opened = prism.section.offset(-r, MITER)
@@ -103,6 +105,8 @@ def fillet(solid: manifold3d.Manifold, p: dict, ctx, path: str) -> manifold3d.Ma
 def chamfer(solid: manifold3d.Manifold, p: dict, ctx, path: str) -> manifold3d.Manifold:
     c, edges = p["size"], p["edges"]
     prism = _need_prism(solid, path, "bevelling edges")
+    if edges == "vertical" and _is_disc(prism):  # it would change nothing: say so rather than pass
+        raise invalid(f"{path}: a cylinder has no vertical edges to bevel; bevel its top or bottom edges (edges: all, top or bottom)")
     if edges == "vertical":
         _fits(c, prism, path, "bevel the corners of", edges)
         return prism.extrude(_cut_corners(prism.section, c))

@@ -71,7 +71,9 @@ def _place(solid: manifold3d.Manifold, feature: dict, kind: str, ctx, path: str,
     if bodies > before_bodies:
         if tool.removes:
             raise invalid(f"{path}: the {what} cuts the part into {bodies} pieces", hint="make it shallower or narrower")
-        raise invalid(f"{path}: the {what} does not touch the part on {frame.describe()}", hint="move it onto the face")
+        raise invalid(f"{path}: the {what} does not join the part on {frame.describe()}: it stands apart or touches it only at "
+                      "a point or an edge (a ball on a flat face), so it would print as a separate piece",
+                      hint="move it onto the face, or give it a flat side to stand on (a dome rather than a sphere)")
     return after
 
 

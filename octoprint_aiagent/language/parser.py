@@ -174,7 +174,7 @@ def _attached(clauses: list[Clause]) -> list[Clause]:
             continue
         following = clauses[k + 1] if k + 1 < len(clauses) else None
         if clause.head is None and _opens(clause) and following is not None and following.head not in (None, "object", "another") \
-                and _fits(following.head, clause):
+                and _continues(following) and _fits(following.head, clause):
             following.items = clause.items + following.items  # "with a 40 mm long, 6 mm wide slot"
             continue
         if clause.head is not None:
@@ -191,6 +191,13 @@ def _attached(clauses: list[Clause]) -> list[Clause]:
     if leading:  # nothing named at all: the reader says what is missing
         out.insert(0, Clause(leading))
     return out
+
+
+def _continues(clause: Clause) -> bool:
+    """Does the clause go on from a comma ("with a 40 mm long, | 6 mm wide slot"), rather than start
+    with a word of its own ("with a diameter of 60 mm | and 6 holes")?"""
+    first = clause.items[0]
+    return getattr(first, "category", None) != "sep" or first.text == ","
 
 
 def _opens(clause: Clause) -> bool:

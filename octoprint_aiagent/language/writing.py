@@ -255,15 +255,15 @@ def flange(draft: Draft, read: Read, texts: list) -> dict:
 
 def fillet(draft: Draft, read: Read, texts: list) -> dict:
     _need(read, "radius")
-    return {"fillet": {**record(draft, read, "fillet", ("radius",)), "edges": _edges(read)}}
+    return {"fillet": {**record(draft, read, "fillet", ("radius",)), "edges": _edges(read, draft.kind)}}
 
 
 def chamfer(draft: Draft, read: Read, texts: list) -> dict:
     _need(read, "size")
-    return {"chamfer": {**record(draft, read, "chamfer", ("size",)), "edges": _edges(read)}}
+    return {"chamfer": {**record(draft, read, "chamfer", ("size",)), "edges": _edges(read, draft.kind)}}
 
 
-def _edges(read: Read) -> str:
+def _edges(read: Read, kind: str) -> str:
     named = [p[1] for p in read.places if p[0] == "edges" and p[1] != "some"]
     if named:
         return named[0]
@@ -271,7 +271,8 @@ def _edges(read: Read) -> str:
     faces = {p[1] for p in read.places if p[0] == "face"} & {"top", "bottom"}
     if len(faces) == 1:
         return faces.pop()
-    return "all" if read.edges_named or any(p[0] == "edges" for p in read.places) else "vertical"
+    named = read.edges_named or any(p[0] == "edges" for p in read.places)
+    return "all" if named or kind == "cylinder" else "vertical"  # a cylinder's edges are its top and bottom rims
 
 
 def shell(draft: Draft, read: Read, texts: list) -> dict:
