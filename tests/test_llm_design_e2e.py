@@ -12,22 +12,13 @@ import pytest
 from .conftest import running_octoprint
 from .fake_llm_server import FakeLLMServer, openai_reply
 from .octoprint_page import log_in, open_aiagent_tab
+from .test_design_loop import HOOK, hook
 
 pytestmark = pytest.mark.octoprint
 
 JOBS = "/plugin/aiagent/jobs"
 CHAT = "/v1/chat/completions"
 FINAL = ("ready", "done", "failed", "cancelled")
-HOOK = "a towel holder for a rail 25 mm across"  # no object the offline parser knows
-
-
-def hook(rail: float) -> dict:
-    """A back plate, an arm as long as the rail is thick, and a lip at its end: one body."""
-    return {"part": {"union": [
-        {"box": {"length": 30, "width": 5, "height": 60}},
-        {"box": {"length": 30, "width": rail, "height": 5}, "translate": [0, 2.5 + rail / 2, 0]},
-        {"box": {"length": 30, "width": 5, "height": 15}, "translate": [0, 5 + rail, 0]}]},
-        "assumptions": [{"what": "plate height", "value": 60}]}
 
 
 @pytest.fixture(scope="module")
