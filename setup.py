@@ -52,6 +52,11 @@ setup(
         "fonttools>=4.38",  # pure Python; reads the bundled font for cad.text
     ]
     + (DESIGN_REQUIRES if IS_64_BIT else []),
-    extras_require={"test": ["pytest>=7", "hypothesis>=6", "jsonschema>=4", "playwright>=1.40", "prometheus-client>=0.17", "ruff>=0.6"]},
+    # Split so that each test venv downloads only what its runs use (scripts/test.sh).
+    extras_require={
+        "test": ["pytest>=7", "hypothesis>=6", "jsonschema>=4", "prometheus-client>=0.17"],
+        "browser": ["playwright>=1.40"],
+        "lint": ["ruff>=0.6"],
+    },
     entry_points={"octoprint.plugin": ["aiagent = octoprint_aiagent"]},
 )
