@@ -46,6 +46,8 @@ finish system
 finish models
 finish op
 [ -z "$python39" ] || finish py39
+echo "== set-up, step by step (llama-server still building)"
+grep -h "^-- " "$logs"/* || true
 
 llama_tests=tests/test_llm_real_server.py
 status=0
@@ -65,4 +67,7 @@ fi
 echo "== The LLM clients against the real llama-server"
 finish llama
 timed .venv/op111/bin/python -m pytest $llama_tests -q --durations=5 "$@" || status=$?
+echo "== set-up, step by step"
+grep -h "^-- " "$logs"/* || true
+echo "== $SECONDS s in all"
 exit $status
