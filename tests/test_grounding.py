@@ -204,3 +204,11 @@ def test_an_open_part_answered_closed_is_a_finding(prompt):
         ground_spec(prompt, DesignSpec.from_dict({"part": closed, "backend": "openai"}))
     opened = {"box": {"length": 60, "width": 40, "height": 20}, "features": [{"shell": {"wall": 2, "open": ["top"]}}]}
     assert ground_spec(prompt, DesignSpec.from_dict({"part": opened, "backend": "openai"})).part == opened
+
+
+@pytest.mark.parametrize("answer", [{"open_box": {"length": 60, "width": 40, "height": 20, "wall": 2}},
+                                    {"union": [{"open_box": {"length": 60, "width": 40, "height": 20, "wall": 2}}]}])
+def test_an_open_template_answers_an_open_part(answer):
+    # The templates made open (a tray, a cup, a tube) count as an opening wherever they sit in the part.
+    spec = ground_spec("an open box 60x40x20 with 2mm walls", DesignSpec.from_dict({"part": answer, "backend": "openai"}))
+    assert spec.part.keys() == answer.keys()  # grounded as answered, with no finding

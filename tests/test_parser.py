@@ -468,3 +468,9 @@ def test_any_text_gives_a_spec_or_a_clear_error(text):
         assert err.stage == "understanding" and err.reason == "invalid" and err.message
         return
     assert spec.kind in KINDS and spec.backend == "offline"
+
+
+def test_open_asks_for_a_part_that_can_be_open():
+    assert parse_prompt("an open cylinder 30 mm wide and 20 mm tall").kind == "cup"
+    with pytest.raises(AgentError, match="I cannot make an open-top sphere; an open box, a tray or a cup can be open"):
+        parse_prompt("an open sphere 30 mm across")

@@ -45,6 +45,14 @@ TABLES = {
     "text": ({"text": "height", "height": "height", "size": "height", "deep": "relief", "thick": "relief", "relief": "relief"},
              ("height",)),
 }
+# "a 10 x 20 mm pocket, 3 mm deep", "a 10 x 20 x 3 mm pocket": bare sizes are its outline's two sides
+POCKET_SIDES = ("length", "width", "depth")
+
+
+def bare_sizes_taken(feature: str) -> int:
+    """How many sizes without a word the feature can take, in order."""
+    order = TABLES.get(feature, ({}, ()))[1]
+    return max(len(order), len(POCKET_SIDES) if feature == "pocket" else 0)
 DESCRIBE = {"size": "size", "diameter": "diameter", "depth": "depth", "width": "width", "length": "length",
             "thickness": "thickness", "height": "height", "radius": "radius", "wall": "wall thickness",
             "floor": "floor thickness", "relief": "relief"}
@@ -92,8 +100,8 @@ def read_feature(kind: str, clause: Clause, reading: Reading) -> Read:
             raise AgentError(STAGE, f"I understood a {kind} but not what '{s.said}' is for",
                              hint=f"say what each size of the {kind} measures")
         _set(found, target, s)
-    if kind == "pocket" and len(loose) >= 2 and (len(loose) == 3 or "depth" in found.values):
-        order = ("length", "width", "depth")  # "a 10 x 20 mm pocket, 3 mm deep": its outline's two sides
+    if kind == "pocket" and len(loose) >= 2 and (len(loose) == len(POCKET_SIDES) or "depth" in found.values):
+        order = POCKET_SIDES
     for s in loose:  # sizes without a word fill the feature's sizes in order
         free = [p for p in order if p not in found.values]
         if not free:

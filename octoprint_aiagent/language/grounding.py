@@ -40,6 +40,7 @@ from ..model.sketches import SKETCHES
 from ..model.solids import COMPOSITIONS
 from ..model.spec import Assumption, DesignSpec, Role, assumption_field, validate_spec
 from ..model.standards import parse_metric
+from ..model.templates import OPEN_TEMPLATES
 from .objects import label, resolve_kind
 from .parser import read_clauses
 from .reading import STAGE, Reading, clean_request
@@ -428,9 +429,6 @@ def _object(request: _Request, spec: DesignSpec) -> list[str]:
     return [f"the request asks for a {label(kind)}, but the part is a {label(root)} ({' and '.join(sorted(made))}, not {want})"]
 
 
-_OPEN_KINDS = frozenset(("open_box", "cup", "tube"))
-
-
 def _opening(request: _Request, part: dict) -> list[str]:
     """ "an open box": the part must be open somewhere (an open template, or a shell open on a face)."""
     if request.base is None or _has_opening(part):
@@ -447,7 +445,7 @@ def _opening(request: _Request, part: dict) -> list[str]:
 
 def _has_opening(node) -> bool:
     if isinstance(node, dict):
-        if _OPEN_KINDS & node.keys():
+        if OPEN_TEMPLATES & node.keys():
             return True
         shell = node.get("shell")
         if isinstance(shell, dict) and shell.get("open"):

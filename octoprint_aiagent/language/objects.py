@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS
+from ..model.templates import OPEN_TEMPLATES
 from .reading import STAGE, Reading, Sized
 from .vocabulary import FOR_SCREWS, ORDER, targets_for
 
@@ -178,7 +179,7 @@ def _check_features(kind: str, reading: Reading, features: set) -> None:
         raise AgentError(STAGE, f"I understood 'female' but a {label(kind)} has no female thread; a standoff has")
     if "lid" in flags and kind not in ("box_with_lid", "enclosure"):
         raise AgentError(STAGE, f"I can make a box with a lid, but not a {label(kind)} with one")
-    if "open" in flags and kind not in ("open_box", "cup", "tube"):
+    if "open" in flags and kind not in OPEN_TEMPLATES:
         raise AgentError(STAGE, f"I cannot make an open-top {label(kind)}; an open box, a tray or a cup can be open")
     if "hollow" in flags and kind not in ("tube", "cup", "open_box", "box_with_lid") + HOLLOWED:
         raise AgentError(STAGE, f"I cannot make a hollow {label(kind)} offline")

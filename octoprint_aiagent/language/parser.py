@@ -22,7 +22,7 @@ from .absorbing import absorbed
 from .clauses import Clause, clauses_of, has_sizes, head_of, split
 from .drawing import mark_points, part_placement, points_in, polygon_base, redraw, run_text, split_moves
 from .feature_words import TEXT_MARK
-from .features import TABLES, Read, read_feature
+from .features import TABLES, Read, bare_sizes_taken, read_feature
 from .objects import HOLLOWED, label, placed_values, resolve_kind
 from .reading import STAGE, Reading, clean_request, items_of, read_items
 from .vocabulary import FLAG_PARAMS, ROLE_PARAMS
@@ -210,10 +210,10 @@ def _fits(feature: str, clause: Clause) -> bool:
     reading = read_items(list(clause.items))
     if reading.materials or reading.quantity or reading.nouns:
         return False
-    table, order = TABLES.get(feature, ({}, ()))
+    table = TABLES.get(feature, ({}, ()))[0]
     loose = [s for s in reading.sizes if s.role is None and s.measure.unit != "M"]
     # "a name tag saying 'LEO', 50 x 20 x 3 mm": more bare sizes than the feature takes are the part's
-    return len(loose) <= max(len(order), 3 if feature == "pocket" else 0) and \
+    return len(loose) <= bare_sizes_taken(feature) and \
         all(s.role is None or s.role in table or s.measure.unit == "M" for s in reading.sizes)
 
 

@@ -23,6 +23,7 @@ class NodeType:
     shape: str = ""  # what kind of thing it is, for holding an LLM to the request: "block", "round", ...
     expand: Optional[Callable[[dict], dict]] = None  # templates: parameters -> a document node
     group: str = ""  # features: "modify" (the base), "add" or "cut"; see features.py
+    open_top: bool = False  # templates: made open (a tray, a cup, a tube), so "an open ..." can be one
 
     def param(self, name: str) -> Param:
         for p in self.params:

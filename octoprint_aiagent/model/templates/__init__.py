@@ -14,3 +14,4 @@ from .fasteners import FASTENERS
 from .household import HOUSEHOLD
 
 TEMPLATES: dict[str, NodeType] = {**BASIC, **BRACKETS, **FASTENERS, **HOUSEHOLD, **ENCLOSURES}
+OPEN_TEMPLATES = frozenset(name for name, t in TEMPLATES.items() if t.open_top)

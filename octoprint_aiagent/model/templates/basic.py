@@ -120,7 +120,7 @@ BASIC = table(
     ), shape="triangle", expand=lambda p: {"extrude": {"sketch": {"regular_polygon": {"sides": 3, "side": p["side"]}},
                                                        "height": p["length"]}, "rotate": [90.0, 0.0, 90.0]}),
     NodeType("tube", "a tube, pipe, spacer, ring or washer", _TUBE, _smaller("inner_diameter", "outer_diameter", "inner diameter"),
-             shape="round", expand=lambda p: {"extrude": {"sketch": {"ring": {"outer_diameter": p["outer_diameter"],
+             shape="round", open_top=True, expand=lambda p: {"extrude": {"sketch": {"ring": {"outer_diameter": p["outer_diameter"],
                                                                               "inner_diameter": p["inner_diameter"]}},
                                                           "height": p["height"]}}),
     NodeType("open_box", "an open-top box or tray with walls", (
@@ -128,12 +128,12 @@ BASIC = table(
         length("width", "width", "outside size along Y", required=True),
         length("height", "height", "outside height", required=True),
         _WALL, _FLOOR,
-    ), _walls_fit, shape="block", expand=lambda p: _shelled(_box(p["length"], p["width"], p["height"]), p["wall"], _floor(p))),
+    ), _walls_fit, shape="block", open_top=True, expand=lambda p: _shelled(_box(p["length"], p["width"], p["height"]), p["wall"], _floor(p))),
     NodeType("cup", "an open-top cylindrical cup", (
         length("diameter", "diameter", "outside diameter", required=True),
         length("height", "height", "outside height", required=True),
         _WALL, _FLOOR,
-    ), _cup_fits, shape="round", expand=lambda p: _shelled({"cylinder": {"diameter": p["diameter"], "height": p["height"]}},
+    ), _cup_fits, shape="round", open_top=True, expand=lambda p: _shelled({"cylinder": {"diameter": p["diameter"], "height": p["height"]}},
                                                            p["wall"], _floor(p))),
     NodeType("gear", "an involute spur gear", (
         count("teeth", "count", "number of teeth", required=True, minimum=6, maximum=200),
