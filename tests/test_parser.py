@@ -474,3 +474,20 @@ def test_open_asks_for_a_part_that_can_be_open():
     assert parse_prompt("an open cylinder 30 mm wide and 20 mm tall").kind == "cup"
     with pytest.raises(AgentError, match="I cannot make an open-top sphere; an open box, a tray or a cup can be open"):
         parse_prompt("an open sphere 30 mm across")
+
+
+@pytest.mark.parametrize("prompt, legs, width, thickness", [
+    ("an L bracket 50x50x30 mm, 4 mm thick", (50, 50), 30, 4),
+    ("a 40 x 60 x 25 mm angle bracket, 3 mm thick", (40, 60), 25, 3),
+    ("an L bracket 40 x 20 mm, 3 mm thick", (40, None), 20, 3),
+])
+def test_an_angle_bracket_reads_bare_sizes_as_one_is_sold(prompt, legs, width, thickness):
+    # Three sizes are leg x leg x width, as angle brackets are sold; two are the legs and the width.
+    bracket = parse_prompt(prompt).part["l_bracket"]
+    assert (bracket["length"], bracket.get("length_2"), bracket["width"], bracket["thickness"]) == (*legs, width, thickness)
+
+
+def test_an_angle_bracket_with_three_sizes_and_no_thickness_is_refused_naming_it():
+    # Never the old reading of "50x50x30" as a 30 mm thick bracket.
+    with pytest.raises(AgentError, match="not its thickness"):
+        parse_prompt("an L bracket 50x50x30 mm")

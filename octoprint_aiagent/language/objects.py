@@ -16,7 +16,7 @@ from ..model.errors import AgentError
 from ..model.spec import KINDS
 from ..model.templates import OPEN_TEMPLATES
 from .reading import STAGE, Reading, Sized
-from .vocabulary import FOR_SCREWS, ORDER, targets_for
+from .vocabulary import FOR_SCREWS, ORDER, ORDER_BY_COUNT, targets_for
 
 _BOXES = ("box", "open_box", "box_with_lid", "plate_with_holes")
 _FEATURE_KINDS = {
@@ -205,11 +205,13 @@ def placed_values(kind: str, noun: str, reading: Reading, fill: bool = True) -> 
         _place(kind, values, s, targets[id(s)])
     notes: list[str] = []
     if fill:
-        for s in (s for s in reading.sizes if not s.role):
-            if s.measure.unit == "M" and targets_for(kind, noun, "hole"):
-                _screw_size(kind, noun, values, s, notes)
-            else:
-                _fill(kind, values, s)
+        screws = [s for s in reading.sizes if not s.role and s.measure.unit == "M" and targets_for(kind, noun, "hole")]
+        bare = [s for s in reading.sizes if not s.role and s not in screws]
+        order = ORDER_BY_COUNT.get(kind, {}).get(len(bare), ORDER[kind])
+        for s in screws:
+            _screw_size(kind, noun, values, s, notes)
+        for s in bare:
+            _fill(kind, values, s, order)
         if "square" in reading.flags and kind in _BOXES:
             for a, b in (("length", "width"), ("width", "length")):
                 if a in values and b not in values:
@@ -254,10 +256,9 @@ def _place(kind: str, values: Values, s: Sized, targets) -> None:
     _conflict(kind, param, values[param], (s.measure.value * factor, s.said))
 
 
-def _fill(kind: str, values: Values, s: Sized) -> None:
+def _fill(kind: str, values: Values, s: Sized, order: tuple[str, ...]) -> None:
     if s.measure.unit == "deg":
         raise AgentError(STAGE, f"I understood a {label(kind)} but not what the angle '{s.said}' is for")
-    order = ORDER[kind]
     free = [p for p in order if p not in values]
     if free:
         values[free[0]] = (s.measure.value, s.said)

@@ -391,6 +391,11 @@ ORDER: dict[str, tuple[str, ...]] = {
     "enclosure": ("length", "width", "height"), "calibration_cube": ("size",),
     "spacer": ("length", "outer_diameter"), "hex_nut": (), "washer": (),
 }
+# Kinds whose bare sizes read by how many there are: an angle bracket is sold as "50 x 50 x 30"
+# (leg, leg, width) with its thickness said apart, while two sizes are its legs and width.
+ORDER_BY_COUNT: dict[str, dict[int, tuple[str, ...]]] = {
+    "l_bracket": {3: ("length", "length_2", "width")},
+}
 
 def targets_for(kind: str, noun: str, role: str) -> Targets | None:
     return NOUN_TARGETS.get(noun, {}).get(role) or ROLE_TARGETS.get(kind, {}).get(role)
