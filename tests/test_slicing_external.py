@@ -5,6 +5,7 @@ CI installs both (and Cura's machine definitions); a test skips only when its bi
 
 from __future__ import annotations
 
+import shutil
 import threading
 
 import pytest
@@ -58,10 +59,17 @@ def leftovers(folder):
 
 
 def test_auto_prefers_prusaslicer_then_curaengine_then_builtin():
-    assert choose_slicer("auto", {"prusaslicer": "/p", "curaengine": "/c", "builtin": "b"}) == "prusaslicer"
-    assert choose_slicer("auto", {"prusaslicer": None, "curaengine": "/c", "builtin": "b"}) == "curaengine"
+    p, c = shutil.which("true"), shutil.which("false")  # executables that exist
+    assert choose_slicer("auto", {"prusaslicer": p, "curaengine": c, "builtin": "b"}) == "prusaslicer"
+    assert choose_slicer("auto", {"prusaslicer": None, "curaengine": c, "builtin": "b"}) == "curaengine"
     assert choose_slicer("auto", {"prusaslicer": None, "curaengine": None, "builtin": "b"}) == "builtin"
     assert choose_slicer("builtin", {}) == "builtin"
+
+
+def test_auto_passes_over_a_slicer_uninstalled_since_start_up(tmp_path):
+    gone = str(tmp_path / "prusa-slicer")  # found at start-up, not there any more
+    assert choose_slicer("auto", {"prusaslicer": gone, "curaengine": shutil.which("true"), "builtin": "b"}) == "curaengine"
+    assert choose_slicer("auto", {"prusaslicer": gone, "curaengine": None, "builtin": "b"}) == "builtin"
 
 
 def test_asking_for_a_missing_or_unknown_slicer_is_invalid():

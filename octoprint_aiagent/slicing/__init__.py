@@ -62,7 +62,8 @@ def find_slicers() -> dict:
 def choose_slicer(preference: str, found: dict) -> str:
     """The backend to use: the first available for "auto", else the one asked for if it is available."""
     if preference == "auto":
-        return next(name for name in PREFERENCE if name == "builtin" or found.get(name))
+        # ``found`` was looked up when OctoPrint started: one uninstalled since is passed over.
+        return next(name for name in PREFERENCE if name == "builtin" or (found.get(name) and shutil.which(found[name])))
     if preference not in PREFERENCE:
         raise AgentError(STAGE, f"unknown slicer {preference!r}", hint="choose auto, prusaslicer, curaengine or builtin")
     if preference != "builtin" and not found.get(preference):

@@ -112,12 +112,15 @@ def test_slicer_binary_missing(server, faults):
     (faults.fakebin / "prusa-slicer").rename(faults.fakebin / "uninstalled")  # ...uninstalled since
     try:
         job = server.wait_for_job(submit(server, prompt="a 10 mm cube")["id"], FINAL, timeout=60)
+        configure(server, slicer="auto")  # passes over it to the next that is there (no CuraEngine here)
+        fallen_through = server.wait_for_job(submit(server, prompt="a 10 mm cube")["id"], FINAL, timeout=120)
     finally:
         (faults.fakebin / "uninstalled").rename(faults.fakebin / "prusa-slicer")
     assert job["state"] == "failed" and job["error"]["stage"] == "slicing"
     assert "PrusaSlicer is not available on this machine" in job["error"]["message"]
     assert "install PrusaSlicer" in job["error"]["hint"]
     assert_model_kept_gcode_not(server, job)
+    assert fallen_through["state"] == "ready" and fallen_through["outputs"]["slicer"] == "builtin"
 
 
 def test_slicer_crash(server, faults):
