@@ -34,6 +34,17 @@ start models bash scripts/fetch_test_models.sh
 # 1.11.8 first, then 2.0.0rc7 from the wheels it left in pip's cache; Python 3.9 needs its own.
 start op bash -c 'bash scripts/setup_venv.sh .venv/op111 "octoprint==1.11.8" test,browser,lint &&
                   bash scripts/setup_venv.sh .venv/op20 "octoprint==2.0.0rc7" test'
+# The OctoPrints without the plugin that tests/test_install.py installs it into: it makes them
+# itself when missing; made here, they download side by side with the rest.
+fresh_octoprints() {
+  local cache=${AIAGENT_CACHE:-$HOME/.cache/octoprint-aiagent} v
+  for v in 1.11.8 2.0.0rc7; do
+    [ -x "$cache/fresh-octoprint-$v/bin/python" ] && continue
+    python3 -m venv "$cache/fresh-octoprint-$v" || return 1
+    "$cache/fresh-octoprint-$v/bin/pip" --disable-pip-version-check -q install --pre "octoprint==$v" || return 1
+  done
+}
+start fresh fresh_octoprints
 # Python 3.9 from pyenv, where this machine's Pythons come from; another can be named in $PYTHON39.
 python39=""
 for candidate in ${PYTHON39:-} "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.9*/bin/python3.9; do
@@ -45,6 +56,7 @@ fi
 finish system
 finish models
 finish op
+finish fresh
 [ -z "$python39" ] || finish py39
 echo "== set-up, step by step (llama-server still building)"
 grep -h "^-- " "$logs"/* || true
