@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from octoprint_aiagent.language.objects import a_label
 from octoprint_aiagent.language.parser import parse_prompt
 from octoprint_aiagent.model.errors import AgentError
 from octoprint_aiagent.model.spec import KINDS
@@ -489,5 +490,10 @@ def test_an_angle_bracket_reads_bare_sizes_as_one_is_sold(prompt, legs, width, t
 
 def test_an_angle_bracket_with_three_sizes_and_no_thickness_is_refused_naming_it():
     # Never the old reading of "50x50x30" as a 30 mm thick bracket.
-    with pytest.raises(AgentError, match="not its thickness"):
+    with pytest.raises(AgentError, match="I understood an L bracket but not its thickness"):
         parse_prompt("an L bracket 50x50x30 mm")
+
+
+def test_messages_name_a_part_with_its_article():
+    assert [a_label(k) for k in ("cube", "open_box", "l_bracket", "t_bracket", "enclosure", "hex_nut")] == [
+        "a cube", "an open box", "an L bracket", "a T bracket", "an enclosure", "a hex nut"]

@@ -41,7 +41,7 @@ from ..model.solids import COMPOSITIONS
 from ..model.spec import Assumption, DesignSpec, Role, assumption_field, validate_spec
 from ..model.standards import parse_metric
 from ..model.templates import OPEN_TEMPLATES
-from .objects import label, resolve_kind
+from .objects import a_label, label, resolve_kind
 from .parser import read_clauses
 from .reading import STAGE, Reading, clean_request
 from .vocabulary import Phrase
@@ -413,7 +413,7 @@ def _object(request: _Request, spec: DesignSpec) -> list[str]:
     if not any(r.nouns for r in request.readings):
         # An object the reader has no word for ("a phone stand") is more than a bare primitive.
         if plain:
-            return [f"the request does not ask for a {label(root)}: a plain {label(root)} is not the object it describes; "
+            return [f"the request does not ask for {a_label(root)}: a plain {label(root)} is not the object it describes; "
                     "design that object"]
         return []
     if request.base is None:
@@ -426,7 +426,7 @@ def _object(request: _Request, spec: DesignSpec) -> list[str]:
     made = _shapes(spec.part)
     if not want or made & {"", "polygon"} or made & ({want} | _MADE_OF.get(want, set())):
         return []
-    return [f"the request asks for a {label(kind)}, but the part is a {label(root)} ({' and '.join(sorted(made))}, not {want})"]
+    return [f"the request asks for {a_label(kind)}, but the part is {a_label(root)} ({' and '.join(sorted(made))}, not {want})"]
 
 
 def _opening(request: _Request, part: dict) -> list[str]:

@@ -61,8 +61,18 @@ _REFINEMENTS = (
 _REFINEMENT_NOTES = {("box", "wall"): "a box with walls and no lid mentioned: made with an open top"}
 
 
+_LABELS = {"l_bracket": "L bracket", "t_bracket": "T bracket"}
+
+
 def label(kind: str) -> str:
-    return kind.replace("_", " ")
+    return _LABELS.get(kind, kind.replace("_", " "))
+
+
+def a_label(kind: str) -> str:
+    """ "a cube", "an open box", "an L bracket" (a capital said as a letter: "el", "em", ...)."""
+    text = label(kind)
+    vowel_sound = text[0] in "aeiou" or (text[0] in "FHLMNRSX" and text[1:2] == " ")
+    return f"{'an' if vowel_sound else 'a'} {text}"
 
 
 def resolve_kind(reading: Reading) -> tuple[str, str, list[str]]:
@@ -168,7 +178,7 @@ def _check_features(kind: str, reading: Reading, features: set) -> None:
         if kind not in _FEATURE_KINDS[feature]:
             owners = ", ".join(label(k) for k in _FEATURE_KINDS[feature])
             raise AgentError(
-                STAGE, f"I cannot make a {label(kind)} with {_FEATURE_NAMES[feature]}; these can have them: {owners}"
+                STAGE, f"I cannot make {a_label(kind)} with {_FEATURE_NAMES[feature]}; these can have them: {owners}"
             )
     flags = reading.flags
     if "male" in flags:
@@ -176,15 +186,15 @@ def _check_features(kind: str, reading: Reading, features: set) -> None:
                                                                  if kind == "standoff" else ""),
                          hint="a threaded rod makes a stud: 'an M3 threaded rod 10 mm long'")
     if "female" in flags and kind != "standoff":
-        raise AgentError(STAGE, f"I understood 'female' but a {label(kind)} has no female thread; a standoff has")
+        raise AgentError(STAGE, f"I understood 'female' but {a_label(kind)} has no female thread; a standoff has")
     if "lid" in flags and kind not in ("box_with_lid", "enclosure"):
-        raise AgentError(STAGE, f"I can make a box with a lid, but not a {label(kind)} with one")
+        raise AgentError(STAGE, f"I can make a box with a lid, but not {a_label(kind)} with one")
     if "open" in flags and kind not in OPEN_TEMPLATES:
         raise AgentError(STAGE, f"I cannot make an open-top {label(kind)}; an open box, a tray or a cup can be open")
     if "hollow" in flags and kind not in ("tube", "cup", "open_box", "box_with_lid") + HOLLOWED:
         raise AgentError(STAGE, f"I cannot make a hollow {label(kind)} offline")
     if reading.all_counts().get("hole_count", 1) > 1 and kind != "plate_with_holes":
-        raise AgentError(STAGE, f"a {label(kind)} has one centre hole, not {reading.counts['hole_count']}")
+        raise AgentError(STAGE, f"{a_label(kind)} has one centre hole, not {reading.counts['hole_count']}")
 
 
 def place_sizes(kind: str, noun: str, reading: Reading) -> tuple[dict, list[str]]:
@@ -236,11 +246,11 @@ def _param_names(kind: str) -> set:
 def _targets(kind: str, noun: str, s: Sized):
     found = targets_for(kind, noun, s.role)
     if not found:
-        raise AgentError(STAGE, f"I understood a {label(kind)} but not what '{s.said}' is for")
+        raise AgentError(STAGE, f"I understood {a_label(kind)} but not what '{s.said}' is for")
     angle = s.role == "pressure_angle"
     if (s.measure.unit == "deg") != angle and s.measure.unit != "":
         what = "an angle" if s.measure.unit == "deg" else "a length"
-        raise AgentError(STAGE, f"'{s.said}' is {what}, which does not fit a {label(kind)} here")
+        raise AgentError(STAGE, f"'{s.said}' is {what}, which does not fit {a_label(kind)} here")
     return found
 
 
@@ -258,7 +268,7 @@ def _place(kind: str, values: Values, s: Sized, targets) -> None:
 
 def _fill(kind: str, values: Values, s: Sized, order: tuple[str, ...]) -> None:
     if s.measure.unit == "deg":
-        raise AgentError(STAGE, f"I understood a {label(kind)} but not what the angle '{s.said}' is for")
+        raise AgentError(STAGE, f"I understood {a_label(kind)} but not what the angle '{s.said}' is for")
     free = [p for p in order if p not in values]
     if free:
         values[free[0]] = (s.measure.value, s.said)
@@ -268,7 +278,7 @@ def _fill(kind: str, values: Values, s: Sized, order: tuple[str, ...]) -> None:
     else:
         raise AgentError(
             STAGE,
-            f"I understood a {label(kind)} but not what '{s.said}' is for",
+            f"I understood {a_label(kind)} but not what '{s.said}' is for",
             hint="say what each size measures, e.g. '20 mm tall', 'diameter 30 mm'",
         )
 
@@ -304,7 +314,7 @@ def _derive(kind: str, values: Values, reading: Reading) -> list[str]:
             values["inner_diameter"] = (outer[0] - 2 * wall, f"{outer[1]}' - 2 x '{said}")
             notes.append(f"inner diameter {outer[0] - 2 * wall:g} mm = outer diameter {outer[0]:g} mm - 2 x {wall:g} mm wall")
         else:
-            raise AgentError(STAGE, f"I understood a {label(kind)} with a {wall:g} mm wall but not its inner or outer diameter")
+            raise AgentError(STAGE, f"I understood {a_label(kind)} with a {wall:g} mm wall but not its inner or outer diameter")
     if "_module" in values:
         module, said = values.pop("_module")
         teeth: int | None = reading.counts.get("teeth")

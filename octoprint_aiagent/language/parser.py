@@ -23,7 +23,7 @@ from .clauses import Clause, clauses_of, has_sizes, head_of, split
 from .drawing import mark_points, part_placement, points_in, polygon_base, redraw, run_text, split_moves
 from .feature_words import TEXT_MARK
 from .features import TABLES, Read, bare_sizes_taken, read_feature
-from .objects import HOLLOWED, label, placed_values, resolve_kind
+from .objects import HOLLOWED, a_label, label, placed_values, resolve_kind
 from .reading import STAGE, Reading, clean_request, items_of, read_items
 from .vocabulary import FLAG_PARAMS, ROLE_PARAMS
 from .writing import WRITERS, Draft, add_or_cut, placement
@@ -62,7 +62,7 @@ def parse_prompt(prompt: str) -> DesignSpec:
         previous = _feature(draft, clause, reading, previous, texts)
     missing = [p.description for p in KINDS[draft.kind].params if p.required and p.name not in draft.params] if draft.kind in KINDS else []
     if missing:
-        raise AgentError(STAGE, f"I understood a {label(draft.kind)} but not its {' or '.join(missing)}",
+        raise AgentError(STAGE, f"I understood {a_label(draft.kind)} but not its {' or '.join(missing)}",
                          hint="add the missing size, e.g. '... 20 mm tall'")
     materials = list(dict.fromkeys(m for r in readings for m in r.materials))
     if len(materials) > 1:
@@ -231,7 +231,7 @@ def _base(draft: Draft, reading: Reading) -> None:
             draft.role(screw.said, screw.measure.value, thread.name, f"{label(kind)} {thread.description}")
         reading = replace(reading, sizes=[s for s in reading.sizes if s not in screws])
     elif thread and thread.required:
-        raise AgentError(STAGE, f"I understood a {label(kind)} but not its size", hint=f"e.g. 'an M8 {label(kind)}'")
+        raise AgentError(STAGE, f"I understood {a_label(kind)} but not its size", hint=f"e.g. 'an M8 {label(kind)}'")
     turn = next((p for p in KINDS[kind].params if p.kind == "angle" and p.name != "pressure_angle"), None)
     angles = [s for s in reading.sizes if s.measure.unit == "deg" and s.role is None]
     if turn and angles:  # "leaning back at 60 degrees"
@@ -287,7 +287,7 @@ def _hollowed(draft: Draft, kind: str, reading: Reading) -> Reading:
 def _fit_in_words(draft: Draft, kind: str, fit: str) -> None:
     """ "an M8 nut, loose fit": the part's clearance per side, in place of the printer's setting."""
     if "clearance" not in KINDS[kind].param_names:
-        raise AgentError(STAGE, f"I understood a {fit} fit, but a {label(kind)} has nothing that fits something else",
+        raise AgentError(STAGE, f"I understood a {fit} fit, but {a_label(kind)} has nothing that fits something else",
                          hint="a fit is for holes, threads, nuts, bolts and lids, e.g. 'an M8 nut, loose fit' or '0.3 mm clearance'")
     draft.params["clearance"] = FIT_CLEARANCE_MM[fit]
     draft.notes.append(f"a {fit} fit: {FIT_CLEARANCE_MM[fit]:g} mm clearance per side instead of the printer's setting")

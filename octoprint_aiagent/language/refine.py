@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from ..model.errors import AgentError
 from ..model.spec import KINDS, DesignSpec, validate_spec
-from .objects import label
+from .objects import a_label, label
 from .reading import STAGE, Reading, clean_request, items_of, read_items
 from .units import Measure, Number, Token
 from .vocabulary import ORDER, Phrase, targets_for
@@ -40,7 +40,7 @@ def refine_spec(spec: DesignSpec, instruction: str) -> DesignSpec:
     text = clean_request(instruction, "instruction")
     if spec.kind not in KINDS:
         what = {"extrude": "an outline through points", "union": "a part of several pieces",
-                "difference": "a part of several pieces", "intersection": "a part of several pieces"}.get(spec.kind, f"a {label(spec.kind)}")
+                "difference": "a part of several pieces", "intersection": "a part of several pieces"}.get(spec.kind, f"{a_label(spec.kind)}")
         raise AgentError(STAGE, f"{what} cannot be changed in words offline",
                          hint="edit its sizes where the tab shows what it understood, or describe the new part")
     spec = validate_spec(spec)
@@ -152,7 +152,7 @@ def _multiplier(items: list, m: int, draft: _Draft) -> None:
     if _is(target, "role") and target.value.role is None and target.value.count:
         name = target.value.count
         if name not in draft.params:
-            raise AgentError(STAGE, f"a {label(draft.kind)} has no {target.text} to change")
+            raise AgentError(STAGE, f"{a_label(draft.kind)} has no {target.text} to change")
         _set(draft, name, int(round(draft.params[name] * factor)), f"{word} {target.text}")
         items[nxt] = None
     elif _role_at(items, nxt):
@@ -260,7 +260,7 @@ def _absolute_changes(reading: Reading, draft: _Draft) -> None:
             _set(draft, ORDER[draft.kind][0], s.measure.value, s.said)
             continue
         if (s.measure.unit == "deg") != (s.role == "pressure_angle") and s.measure.unit != "":
-            raise AgentError(STAGE, f"'{s.said}' does not fit a {label(draft.kind)}")
+            raise AgentError(STAGE, f"'{s.said}' does not fit {a_label(draft.kind)}")
         param, factor = _resolve(draft, s.role, s.said)
         if param == "_wall":
             _set_wall(draft, s.measure.value, s.said)
@@ -272,7 +272,7 @@ def _absolute_changes(reading: Reading, draft: _Draft) -> None:
         if name not in draft.params and _count_features(draft, name, count):
             continue
         if name not in draft.params:
-            raise AgentError(STAGE, f"a {label(draft.kind)} has no {name.replace('_', ' ')}")
+            raise AgentError(STAGE, f"{a_label(draft.kind)} has no {name.replace('_', ' ')}")
         if count != draft.params[name]:
             _set(draft, name, count, f"{count} {name.replace('_', ' ')}")
 

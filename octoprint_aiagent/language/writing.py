@@ -9,7 +9,7 @@ from ..model.errors import AgentError
 from ..model.spec import KINDS, Assumption, Role
 from .feature_words import TEXT_MARK
 from .features import DESCRIBE, SIDES, Read, has, place_of, style_of
-from .objects import label, placed_values, resolve_kind
+from .objects import a_label, label, placed_values, resolve_kind
 from .reading import STAGE, Reading
 
 AXIAL = ("cylinder", "tube", "hex_prism", "cone", "cup", "gear")  # parts whose length runs along Z
@@ -308,8 +308,8 @@ def add_or_cut(draft: Draft, reading: Reading, joined_by: str) -> dict:
     kind, noun, _ = resolve_kind(reading)
     placed = any(p[0] in ("face", "stack", "below", "end", "cut", "one_corner", "span") for p in reading.places)
     if not placed and joined_by != "with":
-        raise AgentError(STAGE, f"the request names a {label(draft.kind)} and a {label(kind)} but not how they go together",
-                         hint=f"say where, e.g. 'with a {label(kind)} on top of it', or describe one part at a time")
+        raise AgentError(STAGE, f"the request names {a_label(draft.kind)} and {a_label(kind)} but not how they go together",
+                         hint=f"say where, e.g. 'with {a_label(kind)} on top of it', or describe one part at a time")
     values, _ = placed_values(kind, noun, reading)
     params = {name: round(v, 6) for name, (v, _) in values.items()}
     params.update({n: c for n, c in reading.all_counts().items() if n in KINDS[kind].param_names})
