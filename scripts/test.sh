@@ -29,11 +29,15 @@ timed bash scripts/install_system_deps.sh build
 # downloads, and the tests often wait on servers. So it builds at the lowest priority, side by side
 # with everything but the few tests that need it, which run last.
 start llama nice -n 19 bash scripts/build_llama_server.sh
-start system bash -c "bash scripts/install_system_deps.sh test && bash scripts/fetch_cura_definitions.sh"
+system_packages() { bash scripts/install_system_deps.sh test && bash scripts/fetch_cura_definitions.sh; }
+start system system_packages
 start models bash scripts/fetch_test_models.sh
 # 1.11.8 first, then 2.0.0rc7 from the wheels it left in pip's cache; Python 3.9 needs its own.
-start op bash -c 'bash scripts/setup_venv.sh .venv/op111 "octoprint==1.11.8" test,browser,lint &&
-                  bash scripts/setup_venv.sh .venv/op20 "octoprint==2.0.0rc7" test'
+octoprint_venvs() {
+  bash scripts/setup_venv.sh .venv/op111 "octoprint==1.11.8" test,browser,lint || return 1
+  bash scripts/setup_venv.sh .venv/op20 "octoprint==2.0.0rc7" test
+}
+start op octoprint_venvs
 # The OctoPrints without the plugin that tests/test_install.py installs it into: it makes them
 # itself when missing; made here, they download side by side with the rest.
 fresh_octoprints() {
