@@ -31,7 +31,10 @@ VIEWER = "viewer"  # a read-only user: may look at OctoPrint, may not design or 
 # Log lines at WARNING or above that are no problem of the plugin's: the access log's ERROR lines
 # record answers of 500 and above (some on purpose), and offline, the Software Update plugin
 # cannot reach GitHub for the plugin's release check.
-EXPECTED_IN_LOG = (" - tornado.access - ", "for updates due to a network error")
+# Not the plugin's: access lines, the offline update check, and OctoPrint's own analysis of a G-code
+# file that a print started right after the upload cuts short (OctoPrint logs it as an ERROR now
+# and then, depending on timing, and analyses the file again later; seen once under load).
+EXPECTED_IN_LOG = (" - tornado.access - ", "for updates due to a network error", "ran into error: No analysis result found")
 
 
 def free_port() -> int:
