@@ -53,6 +53,8 @@ def bare_sizes_taken(feature: str) -> int:
     """How many sizes without a word the feature can take, in order."""
     order = TABLES.get(feature, ({}, ()))[1]
     return max(len(order), len(POCKET_SIDES) if feature == "pocket" else 0)
+
+
 DESCRIBE = {"size": "size", "diameter": "diameter", "depth": "depth", "width": "width", "length": "length",
             "thickness": "thickness", "height": "height", "radius": "radius", "wall": "wall thickness",
             "floor": "floor thickness", "relief": "relief"}

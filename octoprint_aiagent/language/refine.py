@@ -40,7 +40,7 @@ def refine_spec(spec: DesignSpec, instruction: str) -> DesignSpec:
     text = clean_request(instruction, "instruction")
     if spec.kind not in KINDS:
         what = {"extrude": "an outline through points", "union": "a part of several pieces",
-                "difference": "a part of several pieces", "intersection": "a part of several pieces"}.get(spec.kind, f"{a_label(spec.kind)}")
+                "difference": "a part of several pieces", "intersection": "a part of several pieces"}.get(spec.kind, a_label(spec.kind))
         raise AgentError(STAGE, f"{what} cannot be changed in words offline",
                          hint="edit its sizes where the tab shows what it understood, or describe the new part")
     spec = validate_spec(spec)

@@ -397,6 +397,7 @@ ORDER_BY_COUNT: dict[str, dict[int, tuple[str, ...]]] = {
     "l_bracket": {3: ("length", "length_2", "width")},
 }
 
+
 def targets_for(kind: str, noun: str, role: str) -> Targets | None:
     return NOUN_TARGETS.get(noun, {}).get(role) or ROLE_TARGETS.get(kind, {}).get(role)
 
